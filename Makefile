@@ -1,0 +1,41 @@
+# The only entry points. Every target sets up .venv itself on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: help serve build pages check test schema clean
+
+help:
+	@echo "make serve   生成并在 http://127.0.0.1:8000 预览网站"
+	@echo "make build   生成网站到 site/"
+	@echo "make check   校验全部案例记录"
+	@echo "make test    运行全部测试"
+	@echo "make schema  重新导出 schema/case.schema.json"
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+check: $(STAMP)
+	@$(PY) -m scripts.casebook check
+
+pages: $(STAMP)
+	@$(PY) -m scripts.casebook pages
+
+build: pages
+	$(PY) -m mkdocs build --strict --quiet
+
+serve: pages
+	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+schema: $(STAMP)
+	$(PY) -m scripts.casebook schema
+
+clean:
+	rm -rf site docs/cases docs/catalogs docs/index.md

@@ -1,0 +1,1 @@
+"""The case library's build pipeline: load → validate → render → index → export."""

@@ -1,0 +1,69 @@
+"""Command line: `python -m scripts.casebook check|pages|schema`.
+
+Messages an editor reads are in Chinese; each problem is one line `path:line: field: message`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .library import load_library
+from .render import render_site
+from .schema import schema_text
+from .vocab import VocabularyError, load_vocabularies
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = ROOT / "schema" / "case.schema.json"
+TEMPLATES = ROOT / "overrides" / "pages"
+
+
+def cmd_check(args) -> int:
+    library, report = load_library(ROOT)
+    for problem in report.errors:
+        print(problem)
+    if report.warnings:
+        print(f"\n提示（{len(report.warnings)} 条，不影响通过）：")
+        for problem in report.warnings:
+            print(f"  {problem}")
+    total = len(report.records) + len({p.file for p in report.errors})
+    if report.errors:
+        print(f"\n检查未通过：{len(report.errors)} 个错误，涉及 {len({p.file for p in report.errors})} 个文件"
+              f"（共 {total} 个记录文件）。", file=sys.stderr)
+        return 1
+    print(f"检查通过：{len(report.records)} 个案例。")
+    return 0
+
+
+def cmd_pages(args) -> int:
+    library, report = load_library(ROOT)
+    if report.errors:
+        for problem in report.errors:
+            print(problem)
+        print("记录有错误，未生成页面；请先运行 make check 并修正。", file=sys.stderr)
+        return 1
+    written = render_site(library, ROOT / "docs", TEMPLATES)
+    print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例）。")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    text = schema_text(load_vocabularies(ROOT / "cases" / "_vocab"))
+    SCHEMA_PATH.parent.mkdir(exist_ok=True)
+    SCHEMA_PATH.write_text(text, encoding="utf-8")
+    print(f"已写入 {SCHEMA_PATH.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="casebook", description="工会改革创新案例库工具")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="校验全部案例记录").set_defaults(func=cmd_check)
+    sub.add_parser("pages", help="由记录生成网站页面").set_defaults(func=cmd_pages)
+    sub.add_parser("schema", help="导出 JSON Schema").set_defaults(func=cmd_schema)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except VocabularyError as err:
+        print(f"{err}\n词表文件有误，无法继续校验。", file=sys.stderr)
+        return 2

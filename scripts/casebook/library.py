@@ -1,0 +1,92 @@
+"""The in-memory library: valid records, vocabularies, and the catalogs built from them.
+
+Loaded and validated once per build; every output (pages, data files, search data, PDFs)
+is rendered from this one collection, so no output can disagree with another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Case
+from .validate import Report, validate
+from .vocab import Vocabularies, load_vocabularies
+
+# Facets in the order readers meet them; (key, Chinese name, URL folder).
+FACETS = (
+    ("themes", "领域", "themes"),
+    ("provinces", "地区", "provinces"),
+    ("levels", "层级", "levels"),
+    ("years", "年份", "years"),
+    ("sources", "来源", "sources"),
+)
+
+
+@dataclass
+class Catalog:
+    """The cases under one value of one facet, e.g. theme 女职工工作."""
+    facet: str
+    name: str
+    slug: str
+    description: str
+    cases: list[Case] = field(default_factory=list)
+    info: object = None  # the vocabulary entry (Theme, Source…) behind this catalog
+
+    @property
+    def path(self) -> str:
+        return f"catalogs/{self.facet}/{self.slug}.md"
+
+
+@dataclass
+class Library:
+    cases: list[Case]
+    vocab: Vocabularies
+    catalogs: dict[str, list[Catalog]]
+
+    def catalog_of(self, facet: str, name: str) -> Catalog:
+        return next(c for c in self.catalogs[facet] if c.name == name)
+
+
+def sort_key(case: Case) -> tuple:
+    """Newest first, then by province and id: a stable order for every listing."""
+    return (-case.year, case.region.province, case.id)
+
+
+def _facet_values(case: Case) -> dict[str, list[str]]:
+    return {
+        "themes": list(case.themes),
+        "provinces": [case.region.province],
+        "levels": [case.level],
+        "years": [str(case.year)],
+        "sources": [case.source.publication],
+    }
+
+
+def _empty_catalogs(vocab: Vocabularies, years: list[str]) -> dict[str, list[Catalog]]:
+    return {
+        "themes": [Catalog("themes", t.name, t.slug, t.description, info=t) for t in vocab.themes],
+        "provinces": [Catalog("provinces", r.name, r.slug, "", info=r) for r in vocab.regions],
+        "levels": [Catalog("levels", lv.name, lv.slug, lv.description, info=lv) for lv in vocab.levels],
+        "years": [Catalog("years", y, y, "") for y in years],
+        "sources": [Catalog("sources", s.title, s.id, s.description, info=s) for s in vocab.sources],
+    }
+
+
+def build_library(cases: list[Case], vocab: Vocabularies) -> Library:
+    cases = sorted(cases, key=sort_key)
+    years = sorted({str(c.year) for c in cases}, reverse=True)
+    catalogs = _empty_catalogs(vocab, years)
+    by_key = {facet: {(c.slug if facet == "sources" else c.name): c for c in cats}
+              for facet, cats in catalogs.items()}
+    for case in cases:
+        for facet, values in _facet_values(case).items():
+            for value in values:
+                by_key[facet][value].cases.append(case)
+    return Library(cases, vocab, catalogs)
+
+
+def load_library(root: Path) -> tuple[Library, Report]:
+    """Validate cases/ under `root` and build the library from the valid records."""
+    vocab = load_vocabularies(root / "cases" / "_vocab")
+    report = validate(root / "cases", vocab, root)
+    return build_library([r.case for r in report.records], vocab), report

@@ -1,0 +1,127 @@
+"""Records → Markdown pages for MkDocs, through the templates in overrides/pages/.
+
+Record text arrives by pull request and is untrusted: every value written into a page
+goes through `md_escape` automatically (Jinja's `finalize`), so neither raw HTML nor
+Markdown syntax in a record can change the page. Only values marked `Markup` — links
+built here from validated ASCII ids and vocabulary slugs — pass unescaped.
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .figures import format_cn
+from .library import FACETS, Catalog, Library
+from .model import Case
+
+# Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# Folders and files under docs/ that the build owns; everything else there is hand-written.
+GENERATED = ("cases", "catalogs", "index.md")
+
+
+def md_escape(value) -> str:
+    """Plain text → Markdown that renders as exactly that text, on one line."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def front_matter(**fields) -> Markup:
+    """YAML front matter, dumped (not templated) so that no value can break out of it."""
+    body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None},
+                          allow_unicode=True, sort_keys=False, width=10_000)
+    return Markup(f"---\n{body}---\n")
+
+
+def make_environment(template_dir: Path) -> Environment:
+    env = Environment(loader=FileSystemLoader(template_dir), finalize=md_escape,
+                      undefined=StrictUndefined, keep_trailing_newline=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["figure"] = lambda m: format_cn(m.value, m.unit, m.approx)
+    return env
+
+
+class PageWriter:
+    """Writes the generated pages of one library into a docs folder."""
+
+    def __init__(self, library: Library, docs_dir: Path, template_dir: Path):
+        self.library = library
+        self.docs_dir = docs_dir
+        self.env = make_environment(template_dir)
+        self.written: list[str] = []
+
+    # -- links: built from ids and slugs, which the validator restricts to ASCII -----------
+    @staticmethod
+    def root_of(page: str) -> str:
+        return "../" * page.count("/")
+
+    def link(self, page: str, text: str, target: str) -> Markup:
+        return Markup(f"[{md_escape(text)}]({self.root_of(page)}{target})")
+
+    def case_link(self, page: str, case: Case) -> Markup:
+        return self.link(page, case.title, f"cases/{case.id}.md")
+
+    def catalog_link(self, page: str, facet: str, name: str, label: str | None = None) -> Markup:
+        catalog = self.library.catalog_of(facet, name) if facet != "sources" else next(
+            c for c in self.library.catalogs["sources"] if c.slug == name)
+        return self.link(page, label or catalog.name, catalog.path)
+
+    # -- pages -------------------------------------------------------------------------------
+    def write(self, page: str, template: str, **context) -> None:
+        target = self.docs_dir / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
+        target.write_text(text, encoding="utf-8")
+        self.written.append(page)
+
+    def write_case(self, case: Case) -> None:
+        page = f"cases/{case.id}.md"
+        source = self.library.vocab.source(case.source.publication)
+        self.write(page, "case.tmpl.md", case=case, source=source,
+                   meta=front_matter(title=case.title, description=case.summary, case_id=case.id))
+
+    def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
+        self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label,
+                   meta=front_matter(title=f"{facet_label}：{catalog.name}", catalog=catalog.facet))
+
+    def write_catalog_index(self, facet: str, facet_label: str) -> None:
+        self.write(f"catalogs/{facet}/index.md", "catalog-index.tmpl.md",
+                   facet=facet, facet_label=facet_label, catalogs=self.library.catalogs[facet],
+                   meta=front_matter(title=f"按{facet_label}浏览", catalog=facet))
+
+    def write_all(self) -> list[str]:
+        for case in self.library.cases:
+            self.write_case(case)
+        for facet, label, _ in FACETS:
+            self.write_catalog_index(facet, label)
+            for catalog in self.library.catalogs[facet]:
+                if catalog.cases:
+                    self.write_catalog(catalog, label)
+        self.write("index.md", "home.tmpl.md", facets=FACETS,
+                   meta=front_matter(title="工会改革创新案例库"))
+        return self.written
+
+
+def clean_generated(docs_dir: Path) -> None:
+    """Remove last build's generated pages so that a deleted record leaves no stale page."""
+    for name in GENERATED:
+        target = docs_dir / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def render_site(library: Library, docs_dir: Path, template_dir: Path) -> list[str]:
+    clean_generated(docs_dir)
+    return PageWriter(library, docs_dir, template_dir).write_all()
