@@ -13,13 +13,16 @@ from .render import render_site
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
 
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = ROOT / "schema" / "case.schema.json"
-TEMPLATES = ROOT / "overrides" / "pages"
+PROJECT = Path(__file__).resolve().parents[2]
+TEMPLATES = PROJECT / "overrides" / "pages"
+
+
+def schema_path(root: Path) -> Path:
+    return root / "schema" / "case.schema.json"
 
 
 def cmd_check(args) -> int:
-    library, report = load_library(ROOT)
+    library, report = load_library(args.root)
     for problem in report.errors:
         print(problem)
     if report.warnings:
@@ -36,27 +39,29 @@ def cmd_check(args) -> int:
 
 
 def cmd_pages(args) -> int:
-    library, report = load_library(ROOT)
+    library, report = load_library(args.root)
     if report.errors:
         for problem in report.errors:
             print(problem)
         print("记录有错误，未生成页面；请先运行 make check 并修正。", file=sys.stderr)
         return 1
-    written = render_site(library, ROOT / "docs", TEMPLATES)
+    written = render_site(library, args.root / "docs", TEMPLATES)
     print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例）。")
     return 0
 
 
 def cmd_schema(args) -> int:
-    text = schema_text(load_vocabularies(ROOT / "cases" / "_vocab"))
-    SCHEMA_PATH.parent.mkdir(exist_ok=True)
-    SCHEMA_PATH.write_text(text, encoding="utf-8")
-    print(f"已写入 {SCHEMA_PATH.relative_to(ROOT)}")
+    text = schema_text(load_vocabularies(args.root / "cases" / "_vocab"))
+    target = schema_path(args.root)
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"已写入 {target}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="casebook", description="工会改革创新案例库工具")
+    parser.add_argument("--root", type=Path, default=PROJECT, help="项目根目录（含 cases/ 和 docs/）")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="校验全部案例记录").set_defaults(func=cmd_check)
     sub.add_parser("pages", help="由记录生成网站页面").set_defaults(func=cmd_pages)

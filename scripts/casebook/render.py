@@ -37,7 +37,11 @@ def md_escape(value) -> str:
 
 
 def front_matter(**fields) -> Markup:
-    """YAML front matter, dumped (not templated) so that no value can break out of it."""
+    """YAML front matter, dumped (not templated) so that no value can break out of it.
+
+    Values are HTML-escaped too: Material prints `page.meta.title` and `description`
+    into <title> and <meta> without escaping."""
+    fields = {k: html.escape(v) if isinstance(v, str) else v for k, v in fields.items()}
     body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None},
                           allow_unicode=True, sort_keys=False, width=10_000)
     return Markup(f"---\n{body}---\n")

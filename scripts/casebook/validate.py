@@ -157,7 +157,8 @@ def check_document(doc: Document, path: Path, vocab: Vocabularies) -> tuple[Case
     try:
         case = Case.model_validate(doc.data)
     except ValidationError as err:
-        return None, [_pydantic_message(e) for e in err.errors()], []
+        # a union (int | float) reports once per member: keep each message once
+        return None, list(dict.fromkeys(_pydantic_message(e) for e in err.errors())), []
     errors = _check_place(case, path) + _check_vocabulary(case, vocab) + _check_metrics(case)
     return (None if errors else case), errors, _warnings(case)
 

@@ -1,0 +1,62 @@
+"""Shared fixtures: a throw-away project tree with the real vocabularies."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT.parent / "shared" / "sources"
+
+# A minimal valid record; tests change one thing at a time.
+VALID = """\
+id: 2024-yunnan-test-case
+title: 测试案例
+organization: 云南省总工会
+region:
+  province: 云南省
+level: 省级
+themes:
+  - 劳动和技能竞赛
+tags: [滇中引水]
+year: 2024
+summary: 一句话摘要。
+problem: 针对的问题。
+measures:
+  - title: 做法一
+    detail: 做法一的内容。
+metrics:
+  - label: 会员
+    value: 7800000
+    unit: 人
+    quote: 会员780万人
+source:
+  publication: innovation-cases-2024
+"""
+
+
+class Tree:
+    """A project tree in a temp folder: cases/_vocab copied from the real project."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        shutil.copytree(ROOT / "cases" / "_vocab", root / "cases" / "_vocab")
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def write_case(self, text: str = VALID, name: str = "2024-yunnan-test-case", year: str = "2024") -> Path:
+        return self.write(f"cases/{year}/{name}.yaml", text)
+
+
+@pytest.fixture
+def tree(tmp_path) -> Tree:
+    return Tree(tmp_path)

@@ -1,0 +1,62 @@
+"""Chinese figures: parsing what the sources print, and printing values back."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from scripts.casebook.figures import check_metric, find_figures, format_cn
+
+
+@pytest.mark.parametrize("text, values", [
+    ("会员780万人", ["7800000"]),
+    ("挽回经济损失7532.85万元", ["75328500"]),
+    ("服务女职工130多万人次", ["1300000"]),
+    ("为318万余名会员", ["3180000"]),
+    ("建成“驿站枫桥”百余家", ["100"]),
+    ("受理劳动争议咨询千余件", ["1000"]),
+    ("涉案金额近千万元", ["10000000"]),
+    ("新建万余家职工书屋", ["10000"]),
+    ("1.5万~2.5万元", ["15000", "25000"]),
+    ("阅读量超过2.8亿", ["280000000"]),
+    ("成功举办七届职工科技节", ["7"]),
+    ("“十三五”规划", []),
+])
+def test_find_figures(text, values):
+    assert [f.value for f in find_figures(text)] == [Decimal(v) for v in values]
+
+
+@pytest.mark.parametrize("value, approx, quote", [
+    (1300000, "多", "服务女职工130多万人次"),
+    (3180000, "余", "为318万余名会员"),
+    (10000000, "近", "涉案金额近千万元"),
+    (280000000, "超过", "阅读量超过2.8亿"),
+    (80, "以上", "比例高达80%以上"),
+    (3100, "不低于", "月实发工资不低于3100元"),
+    (11165, "超过", "一年建会突破11165家"),
+    (15.4, None, "分别增至15.4%和13.5%"),
+    (13.5, None, "分别增至15.4%和13.5%"),
+])
+def test_check_metric_accepts_agreeing_values(value, approx, quote):
+    assert check_metric(value, approx, quote) is None
+
+
+@pytest.mark.parametrize("value, approx, quote, message", [
+    (780, None, "会员780万人", "数值 780 与引文中的数字（7800000）不一致，请按“万=10000、亿=100000000”换算"),
+    (1300000, None, "130多万人次", "引文写作“多”，请填写 approx: 多"),
+    (1300000, "近", "130万人次", "引文中没有与数字相连的“近”，请核对 approx 是否与原文一致"),
+    (5, None, "全覆盖", "引文中没有数字，请摘录写明该数字的原文"),
+])
+def test_check_metric_explains_disagreement(value, approx, quote, message):
+    assert check_metric(value, approx, quote) == message
+
+
+@pytest.mark.parametrize("value, unit, approx, text", [
+    (1300000, "人次", "多", "130多万人次"),
+    (75328500, "元", None, "7532.85万元"),
+    (80, "%", "以上", "80%以上"),
+    (280000000, "次", "超过", "超过2.8亿次"),
+    (2946, "人", None, "2946人"),
+])
+def test_format_cn(value, unit, approx, text):
+    assert format_cn(value, unit, approx) == text
