@@ -80,8 +80,9 @@ _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·
 
 
 def _join_cjk(lines: list[str]) -> str:
-    """Join folded lines the way Chinese is written: no space where a line break fell
-    between two Chinese characters, one space elsewhere; a blank line starts a new paragraph."""
+    """Join folded lines the way Chinese is written: no space where a line break touches a
+    Chinese character or punctuation mark, one space between two Latin words; a blank
+    line starts a new paragraph."""
     out = ""
     for line in lines:
         if not line:
@@ -89,7 +90,7 @@ def _join_cjk(lines: list[str]) -> str:
         elif not out or out.endswith("\n"):
             out += line
         else:
-            out += ("" if _CJK.match(out[-1]) and _CJK.match(line[0]) else " ") + line
+            out += ("" if _CJK.match(out[-1]) or _CJK.match(line[0]) else " ") + line
     return out.strip()
 
 
