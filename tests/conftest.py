@@ -23,7 +23,7 @@ themes:
 tags: [滇中引水]
 year: 2024
 summary: 一句话摘要。
-problem: 针对的问题。
+problem: 职工找不到工会。
 measures:
   - title: 做法一
     detail: 做法一的内容。

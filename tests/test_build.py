@@ -117,7 +117,7 @@ def test_untrusted_record_text_is_escaped(tmp_path):
     """Raw HTML and Markdown in a record reach the reader as the literal text."""
     evil = (VALID.replace("title: 测试案例", "title: <script>alert(1)</script>标题")
             .replace("summary: 一句话摘要。", "summary: '[点我](javascript:alert(1)) **粗体** \"><img src=x onerror=alert(1)>'")
-            .replace("problem: 针对的问题。", "problem: '# 不是标题\n\n  | 表 | 格 |'"))
+            .replace("problem: 职工找不到工会。", "problem: '# 不是标题\n\n  | 表 | 格 |'"))
     shutil.copytree(ROOT / "cases" / "_vocab", tmp_path / "cases" / "_vocab")
     (tmp_path / "cases" / "2024").mkdir()
     (tmp_path / "cases" / "2024" / "2024-yunnan-test-case.yaml").write_text(evil, encoding="utf-8")

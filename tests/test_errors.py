@@ -126,7 +126,7 @@ def test_not_utf8_names_the_line(tree):
 
 def test_alias_is_refused(tree):
     tree.write_case(VALID.replace("summary: 一句话摘要。", "summary: &s 一句话摘要。")
-                    .replace("problem: 针对的问题。", "problem: *s"))
+                    .replace("problem: 职工找不到工会。", "problem: *s"))
     assert check(tree)[0] == [f"{F}:{line(VALID, 'problem:')}: 不支持 YAML 别名“*s”，请把内容直接写出"]
 
 
@@ -161,7 +161,7 @@ def test_long_summary_is_a_warning_not_an_error(tree):
 
 
 def test_folded_chinese_lines_join_without_spaces(tree):
-    tree.write_case(VALID.replace("problem: 针对的问题。", "problem: >-\n  第一行，\n  第二行 ABC\n  def。"))
+    tree.write_case(VALID.replace("problem: 职工找不到工会。", "problem: >-\n  第一行，\n  第二行 ABC\n  def。"))
     report = check(tree)[2]
     assert report.records[0].case.problem == "第一行，第二行 ABC def。"
 

@@ -14,7 +14,7 @@ from conftest import ROOT, SOURCES
 
 from scripts.casebook.library import load_library
 
-pytestmark = pytest.mark.skipif(not SOURCES.is_dir(), reason="../shared/sources/ 不存在")
+needs_sources = pytest.mark.skipif(not SOURCES.is_dir(), reason="../shared/sources/ 不存在")
 
 LIBRARY, REPORT = load_library(ROOT)
 TEXT_FILES = {s.id: s.text_file for s in LIBRARY.vocab.sources}
@@ -48,11 +48,13 @@ def copied_runs(text: str, source: str) -> list[str]:
 CASES = LIBRARY.cases
 
 
+@needs_sources
 def test_every_source_has_its_text_file():
     for key, name in TEXT_FILES.items():
         assert (SOURCES / name).is_file(), key
 
 
+@needs_sources
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_quotes_are_verbatim(case):
     text = source_text(case.source.publication)
@@ -60,6 +62,7 @@ def test_quotes_are_verbatim(case):
     assert missing == []
 
 
+@needs_sources
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_prose_is_in_the_librarys_own_words(case):
     text = source_text(case.source.publication)

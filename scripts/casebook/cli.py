@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .library import load_library
 from .render import render_site
+from .scaffold import ScaffoldError, create_case
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
 
@@ -21,14 +22,37 @@ def schema_path(root: Path) -> Path:
     return root / "schema" / "case.schema.json"
 
 
+def github_annotation(problem, level: str) -> str:
+    """A GitHub Actions workflow command that marks the offending line in the PR diff."""
+    def escape(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def escape_property(text: str) -> str:
+        return escape(text).replace(":", "%3A").replace(",", "%2C")
+
+    title = escape_property(problem.field or "记录")
+    return f"::{level} file={escape_property(problem.file)},line={problem.line},title={title}::{escape(problem.message)}"
+
+
 def cmd_check(args) -> int:
     library, report = load_library(args.root)
-    for problem in report.errors:
-        print(problem)
-    if report.warnings:
-        print(f"\n提示（{len(report.warnings)} 条，不影响通过）：")
+    if args.files:
+        wanted = {str(Path(f).resolve()) for f in args.files}
+        keep = lambda p: str((args.root / p.file).resolve()) in wanted  # noqa: E731
+        report.errors = [p for p in report.errors if keep(p)]
+        report.warnings = [p for p in report.warnings if keep(p)]
+    if args.format == "github":
+        for problem in report.errors:
+            print(github_annotation(problem, "error"))
         for problem in report.warnings:
-            print(f"  {problem}")
+            print(github_annotation(problem, "warning"))
+    else:
+        for problem in report.errors:
+            print(problem)
+        if report.warnings:
+            print(f"\n提示（{len(report.warnings)} 条，不影响通过）：")
+            for problem in report.warnings:
+                print(f"  {problem}")
     total = len(report.records) + len({p.file for p in report.errors})
     if report.errors:
         print(f"\n检查未通过：{len(report.errors)} 个错误，涉及 {len({p.file for p in report.errors})} 个文件"
@@ -50,6 +74,25 @@ def cmd_pages(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    vocab = load_vocabularies(args.root / "cases" / "_vocab")
+    ask = lambda value, prompt: value or input(prompt).strip()  # noqa: E731
+    title = ask(args.title, "案例标题：")
+    organization = ask(args.organization, "实施单位（如 云南省总工会）：")
+    province = ask(args.province, "省份全称（全总层面写 全国）：")
+    year = ask(args.year, "年份（如 2024）：")
+    if not str(year).isdigit():
+        print(f"年份“{year}”应为四位数字，如 2024", file=sys.stderr)
+        return 1
+    try:
+        path = create_case(args.root / "cases", vocab, title, organization, province, int(year), args.id or None)
+    except ScaffoldError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(f"已创建 {path.relative_to(args.root)}：请按文件中的注释填写，然后运行 make check。")
+    return 0
+
+
 def cmd_schema(args) -> int:
     text = schema_text(load_vocabularies(args.root / "cases" / "_vocab"))
     target = schema_path(args.root)
@@ -63,7 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="casebook", description="工会改革创新案例库工具")
     parser.add_argument("--root", type=Path, default=PROJECT, help="项目根目录（含 cases/ 和 docs/）")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="校验全部案例记录").set_defaults(func=cmd_check)
+    check = sub.add_parser("check", help="校验全部案例记录")
+    check.add_argument("files", nargs="*", help="只报告这些文件的问题（仍校验全部记录）")
+    check.add_argument("--format", choices=["text", "github"], default="text",
+                       help="github：输出为 GitHub Actions 注释")
+    check.set_defaults(func=cmd_check)
+    new = sub.add_parser("new", help="新建案例记录骨架")
+    new.add_argument("--title", default="")
+    new.add_argument("--organization", default="")
+    new.add_argument("--province", default="")
+    new.add_argument("--year", default="")
+    new.add_argument("--id", default="")
+    new.set_defaults(func=cmd_new)
     sub.add_parser("pages", help="由记录生成网站页面").set_defaults(func=cmd_pages)
     sub.add_parser("schema", help="导出 JSON Schema").set_defaults(func=cmd_schema)
     args = parser.parse_args(argv)
