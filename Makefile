@@ -4,12 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help serve build pages check check-github test schema new clean
+.PHONY: help serve pdf build pages check check-github test schema new clean
 
 help:
 	@echo "make serve   生成并在 http://127.0.0.1:8000 预览网站"
 	@echo "make build   生成网站到 site/"
 	@echo "make check   校验全部案例记录"
+	@echo "make pdf     生成 PDF 分册到 site/downloads/"
 	@echo "make test    运行全部测试"
 	@echo "make new     新建案例记录骨架（可加 TITLE=… ORG=… PROVINCE=… YEAR=… ID=…）"
 	@echo "make schema  重新导出 schema/case.schema.json"
@@ -32,6 +33,10 @@ pages: $(STAMP)
 
 build: pages
 	$(PY) -m mkdocs build --strict --quiet
+
+# PDF volumes into site/downloads/ (after the site build, which empties site/).
+pdf: build
+	$(PY) -m scripts.casebook pdf
 
 serve: pages
 	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000

@@ -130,3 +130,13 @@ def test_untrusted_record_text_is_escaped(tmp_path):
     assert "<strong>粗体" not in html and "<h1>不是标题" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;标题" in html
     assert html.count("<table>") == 1  # only the metrics table
+
+
+def test_downloads_page_and_catalogs_link_the_pdf_volumes(site):
+    from scripts.casebook.volumes import plan_volumes
+
+    html = (site / "downloads" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([a-z0-9.-]+\.pdf)">', html) == [v.filename for v in plan_volumes(LIBRARY)]
+    theme = next(c for c in LIBRARY.catalogs["themes"] if c.cases)
+    page = (site / "catalogs" / "themes" / theme.slug / "index.html").read_text(encoding="utf-8")
+    assert f'href="../../../downloads/theme-{theme.slug}.pdf"' in page

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .library import load_library
 from .render import render_site
+from .pdf import PdfError, write_volumes
 from .scaffold import ScaffoldError, create_case
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
@@ -93,6 +94,22 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_pdf(args) -> int:
+    library, report = load_library(args.root)
+    if report.errors:
+        print("记录有错误，未生成 PDF；请先运行 make check 并修正。", file=sys.stderr)
+        return 1
+    try:
+        written = write_volumes(library, args.out or args.root / "site" / "downloads",
+                                PROJECT / "overrides" / "print", set(args.only) or None)
+    except PdfError as err:
+        print(err, file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"已生成 {path}（{path.stat().st_size // 1024} KB）")
+    return 0
+
+
 def cmd_schema(args) -> int:
     text = schema_text(load_vocabularies(args.root / "cases" / "_vocab"))
     target = schema_path(args.root)
@@ -111,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--format", choices=["text", "github"], default="text",
                        help="github：输出为 GitHub Actions 注释")
     check.set_defaults(func=cmd_check)
+    pdf = sub.add_parser("pdf", help="生成 PDF 分册（全部、各领域、各来源）")
+    pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 site/downloads")
+    pdf.add_argument("--only", nargs="*", default=[], help="只生成这些分册，如 library theme-women-workers")
+    pdf.set_defaults(func=cmd_pdf)
     new = sub.add_parser("new", help="新建案例记录骨架")
     new.add_argument("--title", default="")
     new.add_argument("--organization", default="")

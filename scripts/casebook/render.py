@@ -19,11 +19,13 @@ from markupsafe import Markup
 from .figures import format_cn
 from .library import FACETS, Catalog, Library
 from .model import Case
+from .volumes import DOWNLOADS, plan_volumes, volume_of_catalog
 
 # Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 # Folders and files under docs/ that the build owns; everything else there is hand-written.
-GENERATED = ("cases", "catalogs", "index.md")
+GENERATED = ("cases", "catalogs", "index.md", "downloads.md")
+_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
 def md_escape(value) -> str:
@@ -47,11 +49,19 @@ def front_matter(**fields) -> Markup:
     return Markup(f"---\n{body}---\n")
 
 
+def safe_name(name: str) -> Markup:
+    """A file name for a raw-HTML link: only names we generate, never record text."""
+    if not _SAFE_NAME.fullmatch(name):
+        raise ValueError(f"unsafe file name {name!r}")
+    return Markup(name)
+
+
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), finalize=md_escape,
                       undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["figure"] = lambda m: format_cn(m.value, m.unit, m.approx)
+    env.filters["safe_name"] = safe_name
     return env
 
 
@@ -95,7 +105,10 @@ class PageWriter:
                    meta=front_matter(title=case.title, description=case.summary, case_id=case.id))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
-        self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label,
+        pdf = volume_of_catalog(catalog.facet, catalog.slug)
+        # raw HTML links are not rewritten by MkDocs: climb from the page's directory URL
+        pdf_href = Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(pdf)) if pdf else None
+        self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
                    meta=front_matter(title=f"{facet_label}：{catalog.name}", catalog=catalog.facet))
 
     def write_catalog_index(self, facet: str, facet_label: str) -> None:
@@ -113,6 +126,8 @@ class PageWriter:
                     self.write_catalog(catalog, label)
         self.write("index.md", "home.tmpl.md", facets=FACETS,
                    meta=front_matter(title="工会改革创新案例库"))
+        self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
+                   meta=front_matter(title="下载 PDF"))
         return self.written
 
 

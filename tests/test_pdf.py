@@ -1,0 +1,115 @@
+"""The PDF volumes, checked on the produced files: text, outline, fonts, pages, metrics."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from conftest import ROOT
+from pypdf import PdfReader
+
+from scripts.casebook import pdf as pdf_module
+from scripts.casebook.figures import format_cn
+from scripts.casebook.library import load_library
+from scripts.casebook.volumes import plan_volumes
+
+LIBRARY, _ = load_library(ROOT)
+VOLUMES = {v.slug: v for v in plan_volumes(LIBRARY)}
+PICKED = ("library", "theme-women-workers")
+
+
+def flat(text: str) -> str:
+    """Extracted text without the line breaks and spaces that layout puts in."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    if pdf_module.missing_fonts():
+        pytest.fail("需要 fonts-noto-cjk（.ci/run 会安装）")
+    out = tmp_path_factory.mktemp("pdf")
+    pdf_module.write_volumes(LIBRARY, out, ROOT / "overrides" / "print", set(PICKED))
+    return {slug: out / f"{slug}.pdf" for slug in PICKED}
+
+
+def text_of(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def outline_titles(path) -> list[tuple[int, str]]:
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                yield depth, item.title
+    return list(walk(PdfReader(str(path)).outline, 1))
+
+
+@pytest.mark.parametrize("slug", PICKED)
+def test_every_case_title_is_in_the_text(pdfs, slug):
+    text = flat(text_of(pdfs[slug]))
+    missing = [c.title for c in VOLUMES[slug].cases if flat(c.title) not in text]
+    assert missing == []
+
+
+@pytest.mark.parametrize("slug", PICKED)
+def test_outline_has_one_entry_per_case_under_its_section(pdfs, slug):
+    volume = VOLUMES[slug]
+    expected = []
+    for section in volume.sections:
+        expected.append((1, section.title))
+        expected += [(2, c.title) for c in section.cases]
+    assert outline_titles(pdfs[slug]) == expected
+
+
+@pytest.mark.parametrize("slug", PICKED)
+def test_fonts_are_embedded_and_not_type3(pdfs, slug):
+    rows = subprocess.run(["pdffonts", str(pdfs[slug])], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert rows
+    assert [r for r in rows if "Type 3" in r] == []
+    assert all(re.search(r"\byes\s+yes\s+yes\b", r) for r in rows), rows
+    assert any("CJK" in r for r in rows)
+
+
+@pytest.mark.parametrize("slug", PICKED)
+def test_page_count_is_sane(pdfs, slug):
+    pages = len(PdfReader(str(pdfs[slug])).pages)
+    cases = len(VOLUMES[slug].cases)
+    # cover + table of contents + at least one page per case; no case runs past four pages
+    assert cases + 2 <= pages <= 4 * cases + 4
+
+
+def test_metric_text_matches_the_record(pdfs):
+    case = next(c for c in LIBRARY.cases if c.id == "2024-jiangsu-carnation-service")
+    text = flat(text_of(pdfs["theme-women-workers"]))
+    for metric in case.metrics:
+        assert flat(format_cn(metric.value, metric.unit, metric.approx)) in text
+        assert flat(metric.quote) in text
+    assert "130多万人次" in text
+
+
+def test_cover_and_running_header(pdfs):
+    reader = PdfReader(str(pdfs["theme-women-workers"]))
+    cover = flat(reader.pages[0].extract_text())
+    assert "女职工工作案例" in cover and f"收录案例{len(VOLUMES['theme-women-workers'].cases)}个" in cover
+    assert "女职工工作案例" in reader.pages[3].extract_text()  # running header on a case page
+
+
+def test_no_cjk_font_stops_with_the_package_name(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf_module, "missing_fonts", lambda: ["Noto Sans CJK SC"])
+    with pytest.raises(pdf_module.PdfError, match="fonts-noto-cjk"):
+        pdf_module.write_volumes(LIBRARY, tmp_path, ROOT / "overrides" / "print")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_volumes_cover_every_theme_and_source():
+    themes = {c.slug for c in LIBRARY.catalogs["themes"] if c.cases}
+    sources = {c.slug for c in LIBRARY.catalogs["sources"] if c.cases}
+    assert set(VOLUMES) == {"library"} | {f"theme-{t}" for t in themes} | {f"source-{s}" for s in sources}
+    assert len(VOLUMES["library"].cases) == len(LIBRARY.cases)
+
+
+def test_poppler_is_installed():
+    assert shutil.which("pdftotext") and shutil.which("pdffonts")
