@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help serve pdf build pages check check-github test schema new clean
+.PHONY: help serve pdf bench build pages check check-github test schema new clean
 
 help:
 	@echo "make serve   生成并在 http://127.0.0.1:8000 预览网站"
@@ -37,6 +37,9 @@ build: pages
 # PDF volumes into site/downloads/ (after the site build, which empties site/).
 pdf: build
 	$(PY) -m scripts.casebook pdf
+
+bench: $(STAMP)
+	$(PY) -m scripts.bench
 
 serve: pages
 	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000

@@ -63,12 +63,20 @@ def cmd_check(args) -> int:
     return 0
 
 
-def cmd_pages(args) -> int:
+def valid_library(args, output: str):
+    """The library, or None after printing why `output` cannot be made from invalid records."""
     library, report = load_library(args.root)
     if report.errors:
         for problem in report.errors:
             print(problem)
-        print("记录有错误，未生成页面；请先运行 make check 并修正。", file=sys.stderr)
+        print(f"记录有错误，未生成{output}；请先运行 make check 并修正。", file=sys.stderr)
+        return None
+    return library
+
+
+def cmd_pages(args) -> int:
+    library = valid_library(args, "页面")
+    if library is None:
         return 1
     written = render_site(library, args.root / "docs", TEMPLATES)
     print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例）。")
@@ -95,9 +103,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_pdf(args) -> int:
-    library, report = load_library(args.root)
-    if report.errors:
-        print("记录有错误，未生成 PDF；请先运行 make check 并修正。", file=sys.stderr)
+    library = valid_library(args, " PDF")
+    if library is None:
         return 1
     try:
         written = write_volumes(library, args.out or args.root / "site" / "downloads",
