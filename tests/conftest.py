@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
+TEMPLATES = ROOT / "overrides" / "pages"
 
 # A minimal valid record; tests change one thing at a time.
 VALID = """\
@@ -60,3 +63,31 @@ class Tree:
 @pytest.fixture
 def tree(tmp_path) -> Tree:
     return Tree(tmp_path)
+
+
+def build_project(work: Path, library) -> Path:
+    """Generate pages for `library` into a copy of the project at `work` and build it
+    strictly, as `make build` does; returns the site folder."""
+    from scripts.casebook.render import GENERATED, render_site
+    from scripts.casebook.search import copy_lunr, write_index, write_user_dictionary
+
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "mkdocs.yml", work)
+    shutil.copytree(ROOT / "overrides", work / "overrides")
+    shutil.copytree(ROOT / "docs", work / "docs", ignore=lambda d, names: [n for n in names if n in GENERATED])
+    render_site(library, work / "docs", TEMPLATES)
+    write_user_dictionary(library, work / "build" / "jieba_userdict.txt")
+    copy_lunr(ROOT, work / "docs")
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")],
+                         capture_output=True, text=True, cwd=work)
+    assert run.returncode == 0, run.stderr
+    write_index(work / "site")
+    return work / "site"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The real library, built once per test session."""
+    from scripts.casebook.library import load_library
+
+    return build_project(tmp_path_factory.mktemp("build"), load_library(ROOT)[0])

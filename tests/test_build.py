@@ -13,20 +13,13 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, VALID
+from conftest import ROOT, TEMPLATES, VALID, build_project
 
 from scripts.casebook.library import build_library, load_library
-from scripts.casebook.render import GENERATED, render_site
 from scripts.casebook.validate import validate
 from scripts.casebook.vocab import load_vocabularies
 
 LIBRARY, REPORT = load_library(ROOT)
-TEMPLATES = ROOT / "overrides" / "pages"
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    return build_project(tmp_path_factory.mktemp("build"), LIBRARY)
 
 
 def case_ids_on(page: Path) -> set[str]:
@@ -98,19 +91,6 @@ def test_no_page_loads_anything_from_outside(site):
         offenders += [(page.name, u) for u in re.findall(r'(?:src|href)="(https?://[^"]+)"', text)
                       if "fonts.googleapis" in u or "fonts.gstatic" in u or u.endswith((".js", ".css"))]
     assert offenders == []
-
-
-def build_project(work: Path, library) -> Path:
-    """Generate pages for `library` into a copy of the project at `work` and build it strictly."""
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "mkdocs.yml", work)
-    shutil.copytree(ROOT / "overrides", work / "overrides")
-    shutil.copytree(ROOT / "docs", work / "docs", ignore=lambda d, names: [n for n in names if n in GENERATED])
-    render_site(library, work / "docs", TEMPLATES)
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")],
-                         capture_output=True, text=True, cwd=work)
-    assert run.returncode == 0, run.stderr
-    return work / "site"
 
 
 def test_untrusted_record_text_is_escaped(tmp_path):

@@ -11,11 +11,13 @@ from pathlib import Path
 from .library import load_library
 from .render import render_site
 from .pdf import PdfError, write_volumes
+from .search import SiteSearch, copy_lunr, write_index, write_user_dictionary
 from .scaffold import ScaffoldError, create_case
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
 
 PROJECT = Path(__file__).resolve().parents[2]
+USER_DICTIONARY = Path("build") / "jieba_userdict.txt"  # mkdocs.yml: plugins.search.jieba_dict_user
 TEMPLATES = PROJECT / "overrides" / "pages"
 
 
@@ -79,7 +81,9 @@ def cmd_pages(args) -> int:
     if library is None:
         return 1
     written = render_site(library, args.root / "docs", TEMPLATES)
-    print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例）。")
+    words = write_user_dictionary(library, args.root / USER_DICTIONARY)
+    copy_lunr(PROJECT, args.root / "docs")
+    print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例），检索词典 {words} 个词。")
     return 0
 
 
@@ -117,6 +121,36 @@ def cmd_pdf(args) -> int:
     return 0
 
 
+def cmd_index(args) -> int:
+    site = args.root / "site"
+    if not (site / "search" / "search_index.json").is_file():
+        print("没有找到 site/search/search_index.json，请先运行 mkdocs build。", file=sys.stderr)
+        return 1
+    target = write_index(site)
+    print(f"已生成检索索引 {target.relative_to(args.root)}（{target.stat().st_size // 1024} KB）")
+    return 0
+
+
+def cmd_search(args) -> int:
+    index = args.root / "site" / "search" / "search_index.json"
+    if not index.is_file():
+        print("没有找到 site/search/search_index.json，请先运行 make build。", file=sys.stderr)
+        return 1
+    engine = SiteSearch.from_site(args.root / "site")
+    library, _ = load_library(args.root)
+    by_id = {c.id: c for c in library.cases}
+    pages = engine.search(args.query)
+    if not pages:
+        print(f"没有找到与“{args.query}”相关的案例。")
+        return 0
+    print(f"“{args.query}”的检索结果（与网站顶部搜索框的排序一致），前 {min(len(pages), args.limit)} 条：")
+    for rank, page in enumerate(pages[:args.limit], 1):
+        case = by_id.get(page.strip("/").split("/")[-1]) if page.startswith("cases/") else None
+        label = f"{case.title}｜{case.organization}｜{case.year}｜{case.id}" if case else page
+        print(f"{rank:3d}. {label}")
+    return 0
+
+
 def cmd_schema(args) -> int:
     text = schema_text(load_vocabularies(args.root / "cases" / "_vocab"))
     target = schema_path(args.root)
@@ -139,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 site/downloads")
     pdf.add_argument("--only", nargs="*", default=[], help="只生成这些分册，如 library theme-women-workers")
     pdf.set_defaults(func=cmd_pdf)
+    sub.add_parser("index", help="构建完成后预生成检索索引（site/search/lunr_index.json）").set_defaults(func=cmd_index)
+    search = sub.add_parser("search", help="在已构建的网站中检索（与顶部搜索框一致），查找可能重复的案例")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=10)
+    search.set_defaults(func=cmd_search)
     new = sub.add_parser("new", help="新建案例记录骨架")
     new.add_argument("--title", default="")
     new.add_argument("--organization", default="")

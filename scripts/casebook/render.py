@@ -43,7 +43,14 @@ def front_matter(**fields) -> Markup:
 
     Values are HTML-escaped too: Material prints `page.meta.title` and `description`
     into <title> and <meta> without escaping."""
-    fields = {k: html.escape(v) if isinstance(v, str) else v for k, v in fields.items()}
+    def escape(value):
+        if isinstance(value, str):
+            return html.escape(value)
+        if isinstance(value, list):
+            return [escape(v) for v in value]
+        return value
+
+    fields = {k: escape(v) for k, v in fields.items()}
     body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None},
                           allow_unicode=True, sort_keys=False, width=10_000)
     return Markup(f"---\n{body}---\n")
@@ -56,12 +63,43 @@ def safe_name(name: str) -> Markup:
     return Markup(name)
 
 
+# Catalogs, the home page and the downloads page only repeat what the case pages say:
+# keeping them out of the search index keeps it lean and puts the cases first.
+NOT_INDEXED = {"exclude": True}
+
+
+def search_tags(case: Case, library: Library) -> list[str]:
+    """Who and where, as the header search's boosted `tags` field: organisation, place
+    names (full and short), themes and the record's own tags."""
+    names = [case.organization, case.region.province, library.vocab.region(case.region.province).short,
+             case.region.city, case.region.district, *case.themes, *case.tags]
+    text = case_text(case)
+    for entry in library.vocab.search_terms:
+        words = [entry.term, *entry.also]
+        if any(w in text for w in words):
+            names += words
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def case_text(case: Case) -> str:
+    """All the prose of a record, for deciding which search terms apply to it."""
+    parts = [case.title, case.summary, case.problem, case.lessons or "", *case.tags, *case.themes,
+             *(m.title + m.detail for m in case.measures), *(m.label for m in case.metrics)]
+    return "\n".join(parts)
+
+
+def html_text(value) -> Markup:
+    """Plain text for a raw-HTML block, where Markdown escapes would show literally."""
+    return Markup(html.escape(" ".join(str(value).split())))
+
+
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), finalize=md_escape,
                       undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["figure"] = lambda m: format_cn(m.value, m.unit, m.approx)
     env.filters["safe_name"] = safe_name
+    env.filters["h"] = html_text
     return env
 
 
@@ -102,19 +140,20 @@ class PageWriter:
         page = f"cases/{case.id}.md"
         source = self.library.vocab.source(case.source.publication)
         self.write(page, "case.tmpl.md", case=case, source=source,
-                   meta=front_matter(title=case.title, description=case.summary, case_id=case.id))
+                   meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
+                                     tags=search_tags(case, self.library)))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
         pdf = volume_of_catalog(catalog.facet, catalog.slug)
         # raw HTML links are not rewritten by MkDocs: climb from the page's directory URL
         pdf_href = Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(pdf)) if pdf else None
         self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
-                   meta=front_matter(title=f"{facet_label}：{catalog.name}", catalog=catalog.facet))
+                   meta=front_matter(title=f"{facet_label}：{catalog.name}", catalog=catalog.facet, search=NOT_INDEXED))
 
     def write_catalog_index(self, facet: str, facet_label: str) -> None:
         self.write(f"catalogs/{facet}/index.md", "catalog-index.tmpl.md",
                    facet=facet, facet_label=facet_label, catalogs=self.library.catalogs[facet],
-                   meta=front_matter(title=f"按{facet_label}浏览", catalog=facet))
+                   meta=front_matter(title=f"按{facet_label}浏览", catalog=facet, search=NOT_INDEXED))
 
     def write_all(self) -> list[str]:
         for case in self.library.cases:
@@ -125,9 +164,9 @@ class PageWriter:
                 if catalog.cases:
                     self.write_catalog(catalog, label)
         self.write("index.md", "home.tmpl.md", facets=FACETS,
-                   meta=front_matter(title="工会改革创新案例库"))
+                   meta=front_matter(title="工会改革创新案例库", search=NOT_INDEXED))
         self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
-                   meta=front_matter(title="下载 PDF"))
+                   meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
         return self.written
 
 

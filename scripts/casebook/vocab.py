@@ -49,7 +49,13 @@ class Source(_Entry):
     text_file: Optional[str] = None
 
 
-VOCAB_FILES = {"themes": Theme, "levels": Level, "regions": Region, "sources": Source}
+class SearchTerm(_Entry):
+    term: str
+    also: list[str] = []
+
+
+VOCAB_FILES = {"themes": Theme, "levels": Level, "regions": Region, "sources": Source,
+               "search_terms": SearchTerm}
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class Vocabularies:
     levels: list[Level]
     regions: list[Region]
     sources: list[Source]
+    search_terms: list[SearchTerm]
 
     @property
     def theme_names(self) -> list[str]:
@@ -74,6 +81,9 @@ class Vocabularies:
     @property
     def source_ids(self) -> list[str]:
         return [t.id for t in self.sources]
+
+    def region(self, name: str) -> Region:
+        return next(r for r in self.regions if r.name == name)
 
     def source(self, key: str) -> Source:
         return next(t for t in self.sources if t.id == key)
@@ -97,7 +107,7 @@ def _load_list(path: Path, model: type[_Entry]) -> list:
             for e in err.errors():
                 loc = (i,) + tuple(e["loc"])
                 errors.append(f"{path}:{doc.line_of(loc)}: {format_field(loc)}: {e['msg']}")
-    for key in ("name", "id", "slug"):
+    for key in ("name", "id", "slug", "term"):
         values = [getattr(e, key) for e in entries if hasattr(e, key)]
         errors += [f"{path}: {key} “{v}” 重复" for v in sorted({v for v in values if values.count(v) > 1})]
     if errors:

@@ -1,0 +1,17 @@
+// Run the site's search worker (docs/assets/javascripts/casebook-search.js) in Node on a
+// built site and print, for each query given on stdin (one per line), the page locations
+// in result order as JSON lines. Lets the tests compare the worker with its Python replay.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const [site, worker] = process.argv.slice(2);
+globalThis.lunr = require("lunr");
+globalThis.importScripts = () => {};
+globalThis.addEventListener = () => {};
+const { Engine } = new Function(`${readFileSync(worker, "utf8")}; return { Engine };`)();
+const data = JSON.parse(readFileSync(`${site}/search/search_index.json`, "utf8"));
+const index = JSON.parse(readFileSync(`${site}/search/lunr_index.json`, "utf8"));
+const engine = new Engine(data, index);
+for (const query of readFileSync(0, "utf8").split("\n").filter(Boolean))
+  console.log(JSON.stringify(engine.search(query).items.map(group => group[0].location)));
