@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -120,3 +118,17 @@ def test_downloads_page_and_catalogs_link_the_pdf_volumes(site):
     theme = next(c for c in LIBRARY.catalogs["themes"] if c.cases)
     page = (site / "catalogs" / "themes" / theme.slug / "index.html").read_text(encoding="utf-8")
     assert f'href="../../../downloads/theme-{theme.slug}.pdf"' in page
+
+
+def test_open_data_files(site):
+    import csv
+    import json
+
+    finder = json.loads((site / "data" / "finder.json").read_text(encoding="utf-8"))
+    assert [c["id"] for c in finder["cases"]] == [c.id for c in LIBRARY.cases]
+    assert finder["facets"]["theme"] == [c.name for c in LIBRARY.catalogs["themes"] if c.cases]
+    full = json.loads((site / "data" / "cases.json").read_text(encoding="utf-8"))
+    assert sum(len(c["metrics"]) for c in full) == sum(len(c.metrics) for c in LIBRARY.cases)
+    rows = list(csv.DictReader((site / "data" / "cases.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["id"] for r in rows] == [c.id for c in LIBRARY.cases]
+    assert rows[0]["title"] == LIBRARY.cases[0].title

@@ -16,6 +16,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .export import write_data
 from .figures import format_cn
 from .library import FACETS, Catalog, Library
 from .model import Case
@@ -24,7 +25,7 @@ from .volumes import DOWNLOADS, plan_volumes, volume_of_catalog
 # Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 # Folders and files under docs/ that the build owns; everything else there is hand-written.
-GENERATED = ("cases", "catalogs", "index.md", "downloads.md")
+GENERATED = ("cases", "catalogs", "index.md", "downloads.md", "data")
 _SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
@@ -182,4 +183,6 @@ def clean_generated(docs_dir: Path) -> None:
 
 def render_site(library: Library, docs_dir: Path, template_dir: Path) -> list[str]:
     clean_generated(docs_dir)
-    return PageWriter(library, docs_dir, template_dir).write_all()
+    written = PageWriter(library, docs_dir, template_dir).write_all()
+    write_data(library, docs_dir / "data")
+    return written

@@ -1,0 +1,65 @@
+"""Data files generated from the library: the finder's compact case list and the open
+data downloads (JSON and CSV of every case)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from .library import Library
+from .model import Case
+
+
+def finder_data(library: Library) -> dict:
+    """What the case finder needs, and nothing more: facet values in vocabulary order and
+    one short record per case."""
+    vocab = library.vocab
+    used = {facet: {c.name for c in cats if c.cases} for facet, cats in library.catalogs.items()}
+    return {
+        "facets": {
+            "theme": [t.name for t in vocab.themes if t.name in used["themes"]],
+            "province": [r.name for r in vocab.regions if r.name in used["provinces"]],
+            "level": [lv.name for lv in vocab.levels if lv.name in used["levels"]],
+            "year": sorted({str(c.year) for c in library.cases}, reverse=True),
+            "source": [s.id for s in vocab.sources if s.title in used["sources"]],
+        },
+        "sources": {s.id: s.title for s in vocab.sources},
+        "cases": [finder_record(c) for c in library.cases],
+    }
+
+
+def finder_record(case: Case) -> dict:
+    return {"id": case.id, "title": case.title, "org": case.organization,
+            "province": case.region.province, "place": " ".join(filter(None, [case.region.city, case.region.district])),
+            "level": case.level, "theme": list(case.themes), "year": str(case.year),
+            "source": case.source.publication, "summary": case.summary, "tags": list(case.tags)}
+
+
+CSV_COLUMNS = ["id", "title", "organization", "province", "city", "district", "level", "themes", "tags",
+               "year", "period", "summary", "metrics", "source", "section"]
+
+
+def cases_csv(library: Library) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for c in library.cases:
+        writer.writerow([c.id, c.title, c.organization, c.region.province, c.region.city or "",
+                         c.region.district or "", c.level, "；".join(c.themes), "；".join(c.tags), c.year,
+                         c.period or "", c.summary, len(c.metrics), c.source.publication, c.source.section or ""])
+    return out.getvalue()
+
+
+def write_data(library: Library, data_dir: Path) -> list[Path]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        "finder.json": json.dumps(finder_data(library), ensure_ascii=False, separators=(",", ":")),
+        "cases.json": json.dumps([c.model_dump(exclude_none=True) for c in library.cases],
+                                 ensure_ascii=False, indent=1),
+        # UTF-8 with BOM so that Excel opens the Chinese text correctly
+        "cases.csv": "\ufeff" + cases_csv(library),
+    }
+    for name, text in files.items():
+        (data_dir / name).write_text(text, encoding="utf-8")
+    return [data_dir / n for n in files]

@@ -1,0 +1,121 @@
+"""The real pages in headless Chromium (Debian's package), driven by Playwright:
+the header search and the case finder, as a reader uses them."""
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
+
+import pytest
+from conftest import ROOT
+
+from scripts.casebook.library import load_library
+
+LIBRARY, _ = load_library(ROOT)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which("chromium"):
+        pytest.fail("需要 Debian 的 chromium 软件包（.ci/run 会安装）")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.requests = requests
+    yield page
+    page.close()
+
+
+def header_search(page, base_url, query) -> list[str]:
+    page.goto(f"{base_url}/")
+    page.fill("input.md-search__input", query)
+    page.wait_for_selector("li.md-search-result__item > a", timeout=15_000)
+    return page.eval_on_selector_all("li.md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("社会化工会工作者", "2024-xinjiang-social-union-workers"),
+    ("滇中引水", "2024-yunnan-dianzhong-water-contest"),
+    ("深圳", "2017-guangdong-shenzhen-labour-disputes"),
+    ("外卖骑手", "2024-guangdong-guangzhou-bargaining-data"),
+])
+def test_header_search_brings_the_case_first(page, base_url, query, expected):
+    links = header_search(page, base_url, query)
+    assert f"cases/{expected}/" in links[0]
+
+
+def test_header_search_uses_the_prebuilt_index_and_nothing_outside(page, base_url):
+    header_search(page, base_url, "枫桥")
+    assert any(u.endswith("/search/lunr_index.json") for u in page.requests)
+    assert [u for u in page.requests if not u.startswith(base_url) and not u.startswith("data:")] == []
+
+
+def test_finder_filters_counts_and_url(page, base_url):
+    theme = "女职工工作"
+    page.goto(f"{base_url}/finder/?theme={quote(theme)}")
+    page.wait_for_selector(".finder-results li")
+    expected = [c for c in LIBRARY.cases if theme in c.themes]
+    assert page.inner_text(".finder-total") == f"共 {len(expected)} 个案例"
+    year = str(expected[0].year)
+    page.check(f"input[data-facet=year][data-value='{year}']")
+    wanted = [c for c in expected if str(c.year) == year]
+    assert page.inner_text(".finder-total") == f"共 {len(wanted)} 个案例"
+    assert f"year={year}" in page.url
+    # the count beside each year is what that year would give with the other filters
+    other_years = {str(c.year) for c in expected} - {year}
+    for y in other_years:
+        count = page.inner_text(f"input[data-facet=year][data-value='{y}'] + .finder-count")
+        assert count == str(sum(str(c.year) == y for c in expected))
+
+
+def test_finder_text_is_an_exact_substring_match(page, base_url):
+    page.goto(f"{base_url}/finder/")
+    page.wait_for_selector(".finder-results li")
+    assert page.inner_text(".finder-total") == f"共 {len(LIBRARY.cases)} 个案例"
+    page.fill(".finder-text", "集体协商")
+    wanted = [c for c in LIBRARY.cases
+              if "集体协商" in "\n".join([c.title, c.organization, c.summary, *c.tags])]
+    assert page.inner_text(".finder-total") == f"共 {len(wanted)} 个案例"
+    titles = page.eval_on_selector_all(".finder-results li > a", "els => els.map(e => e.textContent)")
+    assert sorted(titles) == sorted(c.title for c in wanted)
+
+
+def test_finder_state_in_the_url_is_restored(page, base_url):
+    province = "广东省"
+    page.goto(f"{base_url}/finder/?province={quote(province)}&sort=region&q={quote('劳资')}")
+    page.wait_for_selector(".finder-results li")
+    assert page.is_checked(f"input[data-facet=province][data-value='{province}']")
+    assert page.input_value(".finder-text") == "劳资"
+    assert page.input_value(".finder-sort") == "region"
+    wanted = [c for c in LIBRARY.cases if c.region.province == province
+              and "劳资" in "\n".join([c.title, c.organization, c.summary, *c.tags])]
+    assert page.inner_text(".finder-total") == f"共 {len(wanted)} 个案例"
