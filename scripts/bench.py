@@ -1,4 +1,4 @@
-"""Benchmarks (not tests): `make bench` or `python -m scripts.bench pdf [--cases N]`.
+"""Benchmarks (not tests): `make bench`, or `python -m scripts.bench pdf|search [--cases N …]`.
 
 Synthetic corpora are made by cloning the real records under new ids, so the text and
 figures are realistic. Each measurement runs in a child process so that its peak memory
@@ -45,6 +45,111 @@ def measure_pdf(n: int | None) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+SEARCH_PROBES = [("社会化工会工作者", "2024-xinjiang-social-union-workers"),
+                 ("滇中引水", "2024-yunnan-dianzhong-water-contest"),
+                 ("深圳", "2017-guangdong-shenzhen-labour-disputes")]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def serve(directory: Path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def search_bytes(site: Path, stock: bool) -> tuple[int, int]:
+    """Raw and gzip-compressed bytes of what the browser fetches for search."""
+    import gzip
+
+    files = [site / "search" / "search_index.json"]
+    if stock:
+        files += list((site / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+    else:
+        files += [site / "search" / "lunr_index.json", site / "assets" / "javascripts" / "casebook-search.js",
+                  site / "assets" / "javascripts" / "lunr.min.js"]
+    raw = [f.read_bytes() for f in files]
+    return sum(map(len, raw)), sum(len(gzip.compress(b, 6)) for b in raw)
+
+
+def browser_search(browser, url: str, query: str, expected: str) -> tuple[float, int, int | None]:
+    """Milliseconds from navigation to the first result, number of results, rank of `expected`."""
+    context = browser.new_context()  # no cache between runs
+    page = context.new_page()
+    page.goto(url)
+    page.fill("input.md-search__input", query)
+    page.press("input.md-search__input", "End")  # Material reads the query on keyup
+    page.wait_for_selector("li.md-search-result__item > a", timeout=120_000)
+    ms = page.evaluate("performance.now()")
+    links = page.eval_on_selector_all("li.md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
+    total = page.inner_text(".md-search-result__meta")
+    # synthetic copies of a case have ids `<id>-x<n>`: any of them counts
+    rank = next((i + 1 for i, href in enumerate(links) if f"cases/{expected}" in href), None)
+    context.close()
+    count = int("".join(ch for ch in total if ch.isdigit()) or 0)
+    return ms, count, rank
+
+
+def finder_latency(browser, url: str, changes: int = 20) -> float:
+    """Mean milliseconds for one facet change (filter, counts and list redrawn)."""
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_selector(".finder-results li", timeout=120_000)
+    ms = page.evaluate("""(changes) => {
+        const f = window.casebookFinder, years = [...document.querySelectorAll("input[data-facet=year]")]
+            .map(b => b.dataset.value)
+        const t = performance.now()
+        for (let i = 0; i < changes; i++) {
+            const y = years[i % years.length]
+            f.state.year.has(y) ? f.state.year.delete(y) : f.state.year.add(y)
+            f.apply()
+        }
+        return (performance.now() - t) / changes
+    }""", changes)
+    page.close()
+    return ms
+
+
+def measure_search(sizes: list[int | None]) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    from scripts.casebook.build import build_site
+    from scripts.casebook.library import load_library
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        for n in sizes:
+            library = load_library(ROOT)[0] if n is None else synthetic_library(n)
+            for stock in (True, False):
+                with tempfile.TemporaryDirectory() as work:
+                    start = time.perf_counter()
+                    site = build_site(Path(work), library, stock=stock)
+                    build_s = time.perf_counter() - start
+                    server = serve(site)
+                    url = f"http://127.0.0.1:{server.server_port}/"
+                    probes = [browser_search(browser, url, q, e) for q, e in SEARCH_PROBES]
+                    finder = None if stock else finder_latency(browser, url + "finder/")
+                    server.shutdown()
+                    raw, gz = search_bytes(site, stock)
+                rows.append({"cases": len(library.cases), "search": "stock Material" if stock else "casebook",
+                             "build_s": round(build_s, 1),
+                             "first_result_ms": sorted(p[0] for p in probes)[len(probes) // 2],
+                             "results": [p[1] for p in probes], "rank": [p[2] for p in probes],
+                             "search_bytes": raw, "search_bytes_gzip": gz,
+                             "finder_ms": None if finder is None else round(finder, 1)})
+                print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    return rows
+
+
 def run_child(kind: str, n: int | None) -> dict:
     args = [sys.executable, "-m", "scripts.bench", "--child", kind] + ([] if n is None else ["--cases", str(n)])
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True).stdout
@@ -53,13 +158,20 @@ def run_child(kind: str, n: int | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["pdf"], nargs="?", default="pdf")
+    parser.add_argument("kind", choices=["pdf", "search", "all"], nargs="?", default="all")
     parser.add_argument("--cases", type=int, nargs="*", default=None, help="synthetic sizes (default: real, 1000)")
     parser.add_argument("--child", choices=["pdf"])
     args = parser.parse_args()
     if args.child:
         n = args.cases[0] if args.cases else None
         print(json.dumps(measure_pdf(n)))
+        return
+    if args.kind in ("search", "all"):
+        sizes = [None] + (args.cases if args.cases is not None else [1000, 5000])
+        print("Header search and finder, headless Chromium on localhost (median of "
+              f"{len(SEARCH_PROBES)} probe queries: {', '.join(q for q, _ in SEARCH_PROBES)})")
+        measure_search(sizes)
+    if args.kind == "search":
         return
     sizes = [None] + (args.cases if args.cases is not None else [1000])
     print("PDF volume (whole library): cases, seconds, size, KB/case, peak RSS")

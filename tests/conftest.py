@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -68,21 +66,9 @@ def tree(tmp_path) -> Tree:
 def build_project(work: Path, library) -> Path:
     """Generate pages for `library` into a copy of the project at `work` and build it
     strictly, as `make build` does; returns the site folder."""
-    from scripts.casebook.render import GENERATED, render_site
-    from scripts.casebook.search import copy_lunr, write_index, write_user_dictionary
+    from scripts.casebook.build import build_site
 
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "mkdocs.yml", work)
-    shutil.copytree(ROOT / "overrides", work / "overrides")
-    shutil.copytree(ROOT / "docs", work / "docs", ignore=lambda d, names: [n for n in names if n in GENERATED])
-    render_site(library, work / "docs", TEMPLATES)
-    write_user_dictionary(library, work / "build" / "jieba_userdict.txt")
-    copy_lunr(ROOT, work / "docs")
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")],
-                         capture_output=True, text=True, cwd=work)
-    assert run.returncode == 0, run.stderr
-    write_index(work / "site")
-    return work / "site"
+    return build_site(work, library)
 
 
 @pytest.fixture(scope="session")

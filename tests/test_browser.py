@@ -58,6 +58,7 @@ def page(browser):
 def header_search(page, base_url, query) -> list[str]:
     page.goto(f"{base_url}/")
     page.fill("input.md-search__input", query)
+    page.press("input.md-search__input", "End")  # Material reads the query on keyup
     page.wait_for_selector("li.md-search-result__item > a", timeout=15_000)
     return page.eval_on_selector_all("li.md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
 

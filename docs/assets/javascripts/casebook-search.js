@@ -17,7 +17,6 @@ const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3
 const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g
 const TAG = /<[^>]*>/g
 const LITERAL_BOOST = 10
-let engine
 
 function tokenize(value, separator) {
   if (value === undefined || value === null) return []
@@ -60,9 +59,15 @@ class Engine {
   constructor({ config, docs }, serialized) {
     this.separator = new RegExp(config.separator)
     this.pages = pagesOf(docs)
-    this.plain = this.pages.map(plain)
+    this.plainCache = new Map()
     this.index = serialized ? lunr.Index.load(serialized) : this.build(config)
     this.terms = Object.keys(this.index.invertedIndex).sort()
+  }
+
+  /* A page's text without markup, for the literal-match boost (computed on first use). */
+  plain(number) {
+    if (!this.plainCache.has(number)) this.plainCache.set(number, plain(this.pages[number]))
+    return this.plainCache.get(number)
   }
 
   build(config) {
@@ -136,7 +141,7 @@ class Engine {
     const words = query.toLowerCase().split(this.separator).filter(Boolean)
     const scored = results.map(({ ref, score, matchData }) => {
       const number = Number(ref)
-      const literal = words.filter(w => this.plain[number].includes(w)).length
+      const literal = words.filter(w => this.plain(number).includes(w)).length
       const matched = Object.keys(matchData.metadata)
       const terms = {}
       for (const p of parts) terms[p] = matched.some(m => m.startsWith(p))
@@ -178,14 +183,22 @@ async function prebuilt() {
   }
 }
 
+/* Fetched as soon as the worker starts, while the page is still sending the documents. */
+const prebuiltIndex = prebuilt()
+/* Settled by the SETUP message; a query that arrives earlier waits for it instead of
+   finding nothing (the page may send a query typed before the index is ready). */
+let setup
+const engine = new Promise(resolve => { setup = resolve })
+
 addEventListener("message", async ev => {
   const message = ev.data
   if (message.type === SETUP) {
-    engine = new Engine(message.data, await prebuilt())
+    setup(prebuiltIndex.then(index => new Engine(message.data, index)))
+    await engine
     postMessage({ type: READY })
   } else if (message.type === QUERY) {
     try {
-      postMessage({ type: RESULT, data: engine.search(message.data) })
+      postMessage({ type: RESULT, data: (await engine).search(message.data) })
     } catch (err) {
       console.warn(err)
       postMessage({ type: RESULT, data: { items: [] } })
