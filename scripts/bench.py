@@ -74,7 +74,7 @@ def search_bytes(site: Path, stock: bool) -> tuple[int, int]:
     if stock:
         files += list((site / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
     else:
-        files += [site / "search" / "lunr_index.json", site / "assets" / "javascripts" / "casebook-search.js",
+        files += [site / "search" / "casebook_index.json", site / "assets" / "javascripts" / "casebook-search.js",
                   site / "assets" / "javascripts" / "lunr.min.js"]
     raw = [f.read_bytes() for f in files]
     return sum(map(len, raw)), sum(len(gzip.compress(b, 6)) for b in raw)

@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 site/downloads")
     pdf.add_argument("--only", nargs="*", default=[], help="只生成这些分册，如 library theme-women-workers")
     pdf.set_defaults(func=cmd_pdf)
-    sub.add_parser("index", help="构建完成后预生成检索索引（site/search/lunr_index.json）").set_defaults(func=cmd_index)
+    sub.add_parser("index", help="构建完成后预生成检索索引（site/search/casebook_index.json）").set_defaults(func=cmd_index)
     search = sub.add_parser("search", help="在已构建的网站中检索（与顶部搜索框一致），查找可能重复的案例")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=10)

@@ -1,8 +1,8 @@
 """Search: the jieba user dictionary, the prebuilt lunr index, and a Python replay of the
 site's search worker (docs/assets/javascripts/casebook-search.js).
 
-The worker and `SiteSearch` share one index (site/search/lunr_index.json, built here with
-lunr.py and loaded by lunr.js) and one query procedure, so the tests and `make search`
+The worker and `SiteSearch` share one index (site/search/casebook_index.json, built here
+with lunr.py and loaded by lunr.js) and one query procedure, so the tests and `make search`
 see the ranking readers see. Change the two query procedures together.
 """
 from __future__ import annotations
@@ -88,8 +88,9 @@ def page_document(number: int, entries: list[dict]) -> dict:
     """One indexed document per page: its sections' titles and texts together; the
     article's title and tags. Refs are page numbers, which keeps the index small."""
     article = entries[0]
+    # the article's title is its own field: repeating it in `text` would only enlarge the index
     doc = {"ref": str(number), "title": article.get("title", ""),
-           "text": " ".join(f"{e.get('title', '')} {e.get('text', '')}" for e in entries),
+           "text": " ".join([article.get("text", "")] + [f"{e.get('title', '')} {e.get('text', '')}" for e in entries[1:]]),
            "tags": article.get("tags", [])}
     if "boost" in article:
         doc["boost"] = article["boost"]
@@ -113,8 +114,8 @@ def build_index(data: dict) -> dict:
 
 
 def compact_docs(data: dict) -> dict:
-    """search_index.json as the browser needs it once the index is prebuilt: no U+200B
-    segmentation marks, tags on articles only, and UTF-8 instead of \\u escapes."""
+    """The documents as the browser needs them once the index is prebuilt: no U+200B
+    segmentation marks and tags on articles only."""
     docs, seen = [], set()
     for doc in data["docs"]:
         page = doc["location"].split("#")[0]
@@ -126,15 +127,21 @@ def compact_docs(data: dict) -> dict:
     return {**data, "docs": docs}
 
 
+PREBUILT = "casebook_index.json"
+
+
 def write_index(site_dir: Path) -> Path:
-    """Post-build step: site/search/lunr_index.json from site/search/search_index.json, and
-    the compact search_index.json that goes with it."""
+    """Post-build step: site/search/casebook_index.json holds the documents and the prebuilt
+    index, fetched by the worker as soon as it starts; search_index.json, which Material's
+    page script fetches, parses and copies to the worker on every page load, keeps only the
+    configuration."""
     search_dir = site_dir / "search"
     source = search_dir / "search_index.json"
     data = json.loads(source.read_text(encoding="utf-8"))
-    target = search_dir / "lunr_index.json"
-    target.write_text(json.dumps(build_index(data), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    source.write_text(json.dumps(compact_docs(data), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    prebuilt = {"config": data["config"], "docs": compact_docs(data)["docs"], "index": build_index(data)}
+    target = search_dir / PREBUILT
+    target.write_text(json.dumps(prebuilt, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    source.write_text(json.dumps({**data, "docs": []}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return target
 
 
@@ -155,11 +162,13 @@ class SiteSearch:
 
     @classmethod
     def from_site(cls, site_dir: Path) -> "SiteSearch":
-        search_dir = site_dir / "search"
-        data = json.loads((search_dir / "search_index.json").read_text(encoding="utf-8"))
-        prebuilt = search_dir / "lunr_index.json"
-        serialized = json.loads(prebuilt.read_text(encoding="utf-8")) if prebuilt.is_file() else None
-        return cls(data, serialized)
+        """From the prebuilt file when the build made one (as the worker does), else from
+        Material's search_index.json."""
+        prebuilt = site_dir / "search" / PREBUILT
+        if prebuilt.is_file():
+            data = json.loads(prebuilt.read_text(encoding="utf-8"))
+            return cls(data, data["index"])
+        return cls(json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8")))
 
     def starts_term(self, prefix: str) -> bool:
         i = bisect.bisect_left(self.terms, prefix)

@@ -10,8 +10,6 @@ globalThis.lunr = require("lunr");
 globalThis.importScripts = () => {};
 globalThis.addEventListener = () => {};
 const { Engine } = new Function(`${readFileSync(worker, "utf8")}; return { Engine };`)();
-const data = JSON.parse(readFileSync(`${site}/search/search_index.json`, "utf8"));
-const index = JSON.parse(readFileSync(`${site}/search/lunr_index.json`, "utf8"));
-const engine = new Engine(data, index);
+const engine = new Engine(JSON.parse(readFileSync(`${site}/search/casebook_index.json`, "utf8")));
 for (const query of readFileSync(0, "utf8").split("\n").filter(Boolean))
   console.log(JSON.stringify(engine.search(query).items.map(group => group[0].location)));

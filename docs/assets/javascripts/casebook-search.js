@@ -7,8 +7,9 @@
  * returns many pages. Here a Chinese run is matched as a whole when some index term starts
  * with it, and otherwise cut into the longest term prefixes; all parts are required (AND),
  * falling back to OR only when AND finds nothing; a page that contains the reader's words
- * literally ranks first. The index is prebuilt at build time (search/lunr_index.json,
- * `python -m scripts.casebook index`) instead of being built on every page load.
+ * literally ranks first. The documents and the index are prebuilt at build time
+ * (search/casebook_index.json, `python -m scripts.casebook index`) and fetched as soon as
+ * the worker starts, instead of the index being built on every page load.
  * scripts/casebook/search.py is the Python replay of this file: change both together.
  */
 importScripts("lunr.min.js")
@@ -49,14 +50,15 @@ function pageDocument(number, entries) {
   const article = entries[0]
   const doc = {
     ref: String(number), title: article.title || "",
-    text: entries.map(e => `${e.title || ""} ${e.text || ""}`).join(" "), tags: article.tags || []
+    text: [article.text || "", ...entries.slice(1).map(e => `${e.title || ""} ${e.text || ""}`)].join(" "),
+    tags: article.tags || []
   }
   if (article.boost !== undefined) doc.boost = article.boost
   return doc
 }
 
 class Engine {
-  constructor({ config, docs }, serialized) {
+  constructor({ config, docs, index: serialized }) {
     this.separator = new RegExp(config.separator)
     this.pages = pagesOf(docs)
     this.plainCache = new Map()
@@ -176,7 +178,7 @@ function mark(html, parts) {
 
 async function prebuilt() {
   try {
-    const response = await fetch(new URL("../../search/lunr_index.json", self.location.href))
+    const response = await fetch(new URL("../../search/casebook_index.json", self.location.href))
     return response.ok ? await response.json() : undefined
   } catch (err) {
     return undefined
@@ -193,7 +195,8 @@ const engine = new Promise(resolve => { setup = resolve })
 addEventListener("message", async ev => {
   const message = ev.data
   if (message.type === SETUP) {
-    setup(prebuiltIndex.then(index => new Engine(message.data, index)))
+    /* without a prebuilt file (mkdocs serve), index the documents Material sent */
+    setup(prebuiltIndex.then(prebuilt => new Engine(prebuilt || message.data)))
     await engine
     postMessage({ type: READY })
   } else if (message.type === QUERY) {
