@@ -57,6 +57,9 @@ def test_check_metric_explains_disagreement(value, approx, quote, message):
     (80, "%", "以上", "80%以上"),
     (280000000, "次", "超过", "超过2.8亿次"),
     (2946, "人", None, "2946人"),
+    (10000, "家", "余", "万余家"),
+    (157000, "人", "多", "15.7万多人"),
+    (2000000, "户", "余", "200余万户"),
 ])
 def test_format_cn(value, unit, approx, text):
     assert format_cn(value, unit, approx) == text

@@ -124,6 +124,10 @@ def format_cn(value: float | int, unit: str = "", approx: str | None = None) -> 
             break
     number = format_plain(d)
     if approx in APPROX_INFIX:
+        if mag and number == "1":      # 10000, 余 → "万余", not "1余万"
+            return f"{mag}{approx}{unit}"
+        if mag and "." in number:      # 157000, 多 → "15.7万多"
+            return f"{number}{mag}{approx}{unit}"
         return f"{number}{approx}{mag}{unit}"
     if approx in APPROX_SUFFIX:
         return f"{number}{mag}{unit}{approx}"
