@@ -113,3 +113,33 @@ def test_volumes_cover_every_theme_and_source():
 
 def test_poppler_is_installed():
     assert shutil.which("pdftotext") and shutil.which("pdffonts")
+
+
+def test_chunked_volume_numbers_pages_and_bookmarks_consistently(tmp_path):
+    """Rendered in chunks of 5 cases: printed page numbers run on across chunks, and every
+    bookmark and contents entry points at the page where its case begins."""
+    volume = VOLUMES["theme-grassroots-unions"]
+    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01")
+    path = writer.write(volume, tmp_path / "v.pdf", chunk_cases=5)
+    assert len(volume.cases) > 10  # several chunks
+    reader = PdfReader(str(path))
+    texts = [flat(p.extract_text()) for p in reader.pages]
+    for index, text in enumerate(texts[1:], start=1):  # the cover has no number
+        assert text.endswith(str(index + 1)), index
+    bookmarks = {}
+    for item in reader.outline:
+        if isinstance(item, list):
+            for child in item:
+                bookmarks[child.title] = reader.get_destination_page_number(child)
+    assert set(bookmarks) == {c.title for c in volume.cases}
+    # the contents page lists, line by line, the page of each section and case
+    contents = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(path), "-"],
+                              capture_output=True, text=True, check=True).stdout
+    listed = [int(m) for m in re.findall(r"\s(\d+)\s*$", contents, flags=re.M)]
+    expected = []
+    for section in volume.sections:
+        expected.append(bookmarks[section.cases[0].title] + 1)
+        expected += [bookmarks[c.title] + 1 for c in section.cases]
+    assert listed[:-1] == expected  # the last number is the contents page's own footer
+    for case in volume.cases:
+        assert flat(case.title) in texts[bookmarks[case.title]]

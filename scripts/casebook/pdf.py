@@ -2,21 +2,31 @@
 
 WeasyPrint embeds Noto CJK as CID fonts, so the text of the PDFs copies and searches
 correctly (Chromium's print-to-PDF embeds Type 3 fonts and garbles part of the text).
+
+A volume is rendered in chunks of cases so that memory stays bounded however large the
+volume: each chunk is laid out, written and dropped before the next; its first page number
+continues from the previous chunk. The front matter (cover and table of contents) is laid
+out first with placeholder page numbers to learn its length, and last with the real ones.
+The files are then joined with pypdf, which also writes the outline (section → case).
 """
 from __future__ import annotations
 
 import datetime
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .figures import format_cn
 from .library import Library
 from .volumes import Volume, plan_volumes
 
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
+CHUNK_CASES = 40
+PLACEHOLDER_PAGE = 9999  # as wide as any real page number, so the contents keep their length
 
 
 class PdfError(Exception):
@@ -30,35 +40,93 @@ def missing_fonts() -> list[str]:
     return [f for f in REQUIRED_FONTS if f not in families]
 
 
+def css_string(text: str) -> Markup:
+    """A CSS string literal for a <style> block. Everything but plain ASCII letters, digits and
+    spaces becomes a six-digit escape, so no quote, backslash or `<` can end it early."""
+    return Markup('"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}"
+                                for c in str(text)) + '"')
+
+
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["figure"] = lambda m: format_cn(m.value, m.unit, m.approx)
+    env.filters["css_string"] = css_string
     return env
 
 
-def volume_html(volume: Volume, library: Library, template_dir: Path, generated: str) -> str:
-    env = make_environment(template_dir)
-    css = (template_dir / "print.css").read_text(encoding="utf-8")
-    return env.get_template("volume.html").render(
-        volume=volume, css=css, generated=generated, sources={s.id: s for s in library.vocab.sources})
+class VolumeWriter:
+    """Renders one volume, chunk by chunk, and joins the pieces."""
+
+    def __init__(self, library: Library, template_dir: Path, generated: str):
+        self.env = make_environment(template_dir)
+        # the stylesheet is the project's own file, not record text: inserted as is
+        self.css = Markup((template_dir / "print.css").read_text(encoding="utf-8"))
+        self.sources = {s.id: s for s in library.vocab.sources}
+        self.generated = generated
+
+    def _render(self, template: str, **context):
+        from weasyprint import HTML  # imported late: the rest of the pipeline runs without it
+
+        html = self.env.get_template(template).render(css=self.css, sources=self.sources,
+                                                       generated=self.generated, **context)
+        return HTML(string=html).render()
+
+    def front(self, volume: Volume, pages: dict[str, int]):
+        return self._render("front.html", volume=volume, pages=pages)
+
+    @staticmethod
+    def entries(volume: Volume) -> list[tuple[str | None, object]]:
+        """(section title before this case, or None; case), in reading order."""
+        out = []
+        for section in volume.sections:
+            out += [(section.title if i == 0 else None, case) for i, case in enumerate(section.cases)]
+        return out
+
+    def write(self, volume: Volume, target: Path, chunk_cases: int = CHUNK_CASES) -> Path:
+        from pypdf import PdfWriter
+
+        front_pages = len(self.front(volume, {c.id: PLACEHOLDER_PAGE for c in volume.cases}).pages)
+        entries = self.entries(volume)
+        starts: dict[str, int] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            parts, next_page = [], front_pages + 1
+            for n in range(0, len(entries), chunk_cases):
+                chunk = entries[n:n + chunk_cases]
+                document = self._render("chunk.html", volume=volume, entries=chunk, first_page=next_page)
+                for index, page in enumerate(document.pages):
+                    for case_id in page.anchors:
+                        starts.setdefault(case_id, next_page + index)
+                part = Path(tmp) / f"part-{n:06d}.pdf"
+                document.write_pdf(part)
+                parts.append(part)
+                next_page += len(document.pages)
+                del document  # the chunk's layout is not needed any more
+            front = self.front(volume, {c.id: starts[c.id] for c in volume.cases})
+            if len(front.pages) != front_pages:
+                raise RuntimeError("table of contents changed length with real page numbers")
+            front_file = Path(tmp) / "front.pdf"
+            front.write_pdf(front_file)
+            writer = PdfWriter()
+            for part in [front_file, *parts]:
+                writer.append(str(part), import_outline=False)
+            for section in volume.sections:
+                parent = writer.add_outline_item(title=section.title, page_number=starts[section.cases[0].id] - 1)
+                for case in section.cases:
+                    writer.add_outline_item(title=case.title, page_number=starts[case.id] - 1, parent=parent)
+            writer.add_metadata({"/Title": volume.title, "/Creator": "工会改革创新案例库"})
+            with open(target, "wb") as handle:
+                writer.write(handle)
+        return target
 
 
 def write_volumes(library: Library, out_dir: Path, template_dir: Path,
                   only: set[str] | None = None) -> list[Path]:
-    from weasyprint import HTML  # imported late: the rest of the pipeline runs without it
-
     lacking = missing_fonts()
     if lacking:
         raise PdfError(f"未找到中文字体 {'、'.join(lacking)}，无法生成 PDF（否则汉字会显示为方框）。"
                        "请先安装 Debian 软件包 fonts-noto-cjk：sudo apt-get install fonts-noto-cjk")
     out_dir.mkdir(parents=True, exist_ok=True)
-    generated = datetime.date.today().isoformat()
-    written = []
-    for volume in plan_volumes(library):
-        if only and volume.slug not in only:
-            continue
-        target = out_dir / volume.filename
-        HTML(string=volume_html(volume, library, template_dir, generated)).write_pdf(target)
-        written.append(target)
-    return written
+    writer = VolumeWriter(library, template_dir, datetime.date.today().isoformat())
+    return [writer.write(volume, out_dir / volume.filename)
+            for volume in plan_volumes(library) if not only or volume.slug in only]
