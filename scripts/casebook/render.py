@@ -165,7 +165,7 @@ class PageWriter:
                 if catalog.cases:
                     self.write_catalog(catalog, label)
         self.write("index.md", "home.tmpl.md", facets=FACETS,
-                   meta=front_matter(title="工会改革创新案例库", search=NOT_INDEXED))
+                   meta=front_matter(search=NOT_INDEXED))  # Material titles the home page with site_name
         self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
                    meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
         return self.written
