@@ -9,7 +9,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
-TEMPLATES = ROOT / "overrides" / "pages"
 
 # A minimal valid record; tests change one thing at a time.
 VALID = """\

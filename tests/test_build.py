@@ -10,8 +10,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-from conftest import ROOT, TEMPLATES, VALID, build_project
+from conftest import ROOT, VALID, build_project
 
 from scripts.casebook.library import build_library, load_library
 from scripts.casebook.validate import validate
