@@ -63,3 +63,9 @@ def test_check_metric_explains_disagreement(value, approx, quote, message):
 ])
 def test_format_cn(value, unit, approx, text):
     assert format_cn(value, unit, approx) == text
+
+
+def test_format_cn_follows_the_quote():
+    assert format_cn(70000, "名", "多", "7万多名职工志愿者") == "7万多名"
+    assert format_cn(3180000, "名", "余", "为318万余名会员") == "318万余名"
+    assert format_cn(1300000, "人次", "多", "服务女职工130多万人次") == "130多万人次"

@@ -10,7 +10,7 @@ from conftest import ROOT
 from pypdf import PdfReader
 
 from scripts.casebook import pdf as pdf_module
-from scripts.casebook.figures import format_cn
+from scripts.casebook.figures import format_metric
 from scripts.casebook.library import load_library
 from scripts.casebook.volumes import plan_volumes
 
@@ -85,7 +85,7 @@ def test_metric_text_matches_the_record(pdfs):
     case = next(c for c in LIBRARY.cases if c.id == "2024-jiangsu-carnation-service")
     text = flat(text_of(pdfs["theme-women-workers"]))
     for metric in case.metrics:
-        assert flat(format_cn(metric.value, metric.unit, metric.approx)) in text
+        assert flat(format_metric(metric)) in text
         assert flat(metric.quote) in text
     assert "130多万人次" in text
 

@@ -114,8 +114,9 @@ def format_plain(value: Decimal | float | int) -> str:
     return text
 
 
-def format_cn(value: float | int, unit: str = "", approx: str | None = None) -> str:
-    """A value as a Chinese reader writes it: 1300000, 人次, 多 → "130多万人次"."""
+def format_cn(value: float | int, unit: str = "", approx: str | None = None, quote: str = "") -> str:
+    """A value as a Chinese reader writes it: 1300000, 人次, 多 → "130多万人次"; where the
+    quote puts 多/余 after 万 ("7万多名"), so does the result."""
     d = Decimal(str(value))
     mag = ""
     for name, size in (("亿", MAGNITUDES["亿"]), ("万", MAGNITUDES["万"])):
@@ -124,6 +125,8 @@ def format_cn(value: float | int, unit: str = "", approx: str | None = None) -> 
             break
     number = format_plain(d)
     if approx in APPROX_INFIX:
+        if mag and f"{number}{mag}{approx}" in quote:
+            return f"{number}{mag}{approx}{unit}"
         if mag and number == "1":      # 10000, 余 → "万余", not "1余万"
             return f"{mag}{approx}{unit}"
         if mag and "." in number:      # 157000, 多 → "15.7万多"
@@ -133,3 +136,8 @@ def format_cn(value: float | int, unit: str = "", approx: str | None = None) -> 
         return f"{number}{mag}{unit}{approx}"
     prefix = approx or ""
     return f"{prefix}{number}{mag}{unit}"
+
+
+def format_metric(metric) -> str:
+    """A record's metric as pages and PDFs print it."""
+    return format_cn(metric.value, metric.unit, metric.approx, metric.quote)

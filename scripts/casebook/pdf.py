@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .figures import format_cn
+from .figures import format_metric
 from .library import Library
 from .volumes import Volume, plan_volumes
 
@@ -50,7 +50,7 @@ def css_string(text: str) -> Markup:
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["figure"] = lambda m: format_cn(m.value, m.unit, m.approx)
+    env.filters["figure"] = format_metric
     env.filters["css_string"] = css_string
     return env
 

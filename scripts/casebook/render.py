@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .export import write_data
-from .figures import format_cn
+from .figures import format_metric
 from .library import FACETS, Catalog, Library
 from .model import Case
 from .volumes import DOWNLOADS, plan_volumes, volume_of_catalog
@@ -98,7 +98,7 @@ def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), finalize=md_escape,
                       undefined=StrictUndefined, keep_trailing_newline=True,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["figure"] = lambda m: format_cn(m.value, m.unit, m.approx)
+    env.filters["figure"] = format_metric
     env.filters["safe_name"] = safe_name
     env.filters["h"] = html_text
     return env
