@@ -131,3 +131,19 @@ def test_open_data_files(site):
     rows = list(csv.DictReader((site / "data" / "cases.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [r["id"] for r in rows] == [c.id for c in LIBRARY.cases]
     assert rows[0]["title"] == LIBRARY.cases[0].title
+
+
+def test_overview_counts_and_links(site):
+    from scripts.casebook.overview import shade_of
+
+    html = (site / "overview" / "index.html").read_text(encoding="utf-8")
+    for theme in LIBRARY.catalogs["themes"]:
+        assert f"<title>{theme.name}：{len(theme.cases)} 个案例</title>" in html
+    for province in LIBRARY.catalogs["provinces"]:
+        region = LIBRARY.vocab.region(province.name)
+        if region.tile and province.cases:
+            assert f'<a href="../catalogs/provinces/{region.slug}/">' in html
+            assert (site / "catalogs" / "provinces" / region.slug / "index.html").is_file()
+    links = re.findall(r'<a href="\.\./(catalogs/[a-z0-9-]+/[a-z0-9-]+)/">', html)
+    assert links and all((site / link / "index.html").is_file() for link in links)
+    assert [shade_of(n, 3) for n in (0, 1, 2, 3)] == [0, 1, 3, 4]

@@ -20,12 +20,13 @@ from .export import write_data
 from .figures import format_metric
 from .library import FACETS, Catalog, Library
 from .model import Case
+from .overview import overview
 from .volumes import DOWNLOADS, plan_volumes, volume_of_catalog
 
 # Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 # Folders and files under docs/ that the build owns; everything else there is hand-written.
-GENERATED = ("cases", "catalogs", "index.md", "downloads.md", "data")
+GENERATED = ("cases", "catalogs", "index.md", "downloads.md", "overview.md", "data")
 _SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
@@ -35,6 +36,8 @@ def md_escape(value) -> str:
         return ""
     if isinstance(value, Markup):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # numbers carry no Markdown; escaping "72.0" would print "72\\.0"
     text = " ".join(str(value).split())
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
@@ -166,6 +169,8 @@ class PageWriter:
                     self.write_catalog(catalog, label)
         self.write("index.md", "home.tmpl.md", facets=FACETS,
                    meta=front_matter(search=NOT_INDEXED))  # Material titles the home page with site_name
+        self.write("overview.md", "overview.tmpl.md", meta=front_matter(title="案例概览", search=NOT_INDEXED),
+                   **overview(self.library))
         self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
                    meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
         return self.written

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .load import format_field, load_file
 
@@ -33,6 +33,7 @@ class Region(_Entry):
     name: str
     short: str
     slug: str
+    tile: Optional[Annotated[list[int], Field(min_length=2, max_length=2)]] = None  # [row, column] on the overview map
 
 
 class Source(_Entry):
