@@ -46,6 +46,15 @@ class Library:
     def catalog_of(self, facet: str, name: str) -> Catalog:
         return next(c for c in self.catalogs[facet] if c.name == name)
 
+    def related(self, case: Case, limit: int = 5) -> list[Case]:
+        """Cases a reader of `case` may want next: shared themes and tags count most, then
+        the same organisation or province; newest first among equals."""
+        def score(other: Case) -> int:
+            return (2 * len(set(case.themes) & set(other.themes)) + 3 * len(set(case.tags) & set(other.tags))
+                    + 2 * (other.organization == case.organization) + (other.region.province == case.region.province))
+        ranked = sorted((c for c in self.cases if c.id != case.id), key=lambda c: (-score(c), sort_key(c)))
+        return [c for c in ranked[:limit] if score(c) > 0]
+
 
 def sort_key(case: Case) -> tuple:
     """Newest first, then by province and id: a stable order for every listing."""
