@@ -1,4 +1,5 @@
-"""Command line: `python -m scripts.casebook check|pages|schema`.
+"""Command line: `python -m scripts.casebook check|pages|index|pdf|search|new|schema`
+(the Makefile's targets call these).
 
 Messages an editor reads are in Chinese; each problem is one line `path:line: field: message`.
 """
@@ -9,10 +10,10 @@ import sys
 from pathlib import Path
 
 from .library import load_library
-from .render import render_site
 from .pdf import PdfError, write_volumes
-from .search import SiteSearch, copy_lunr, write_index, write_user_dictionary
+from .render import render_site
 from .scaffold import ScaffoldError, create_case
+from .search import SiteSearch, copy_lunr, write_index, write_user_dictionary
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
 
