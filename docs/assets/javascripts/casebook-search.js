@@ -12,6 +12,8 @@
  * the worker starts, instead of the index being built on every page load.
  * scripts/casebook/search.py is the Python replay of this file: change both together.
  */
+/* Start fetching the prebuilt file before loading lunr: importScripts blocks the worker. */
+const prebuiltIndex = prebuilt()
 importScripts("lunr.min.js")
 
 const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3
@@ -185,8 +187,6 @@ async function prebuilt() {
   }
 }
 
-/* Fetched as soon as the worker starts, while the page is still sending the documents. */
-const prebuiltIndex = prebuilt()
 /* Settled by the SETUP message; a query that arrives earlier waits for it instead of
    finding nothing (the page may send a query typed before the index is ready). */
 let setup
