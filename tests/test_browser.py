@@ -122,3 +122,12 @@ def test_finder_state_in_the_url_is_restored(page, base_url):
     wanted = [c for c in LIBRARY.cases if c.region.province == province
               and "劳资" in "\n".join([c.title, c.organization, c.summary, *c.tags])]
     assert page.inner_text(".finder-total") == f"共 {len(wanted)} 个案例"
+
+
+def test_finder_folds_facets_on_a_phone(browser, base_url):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(f"{base_url}/finder/?year=2024")
+    page.wait_for_selector(".finder-results li")
+    open_facets = page.eval_on_selector_all("details.finder-facet", "els => els.map(e => e.open)")
+    assert open_facets == [False, False, False, True, False]  # only 年份, which has a selection
+    page.close()

@@ -6,6 +6,8 @@
   if (!root) return
   const FACETS = [["theme", "领域"], ["province", "地区"], ["level", "层级"], ["year", "年份"], ["source", "来源"]]
   const PAGE = 50
+  const wide = window.matchMedia("(min-width: 60em)")
+  const openFacets = {}
   let data, cases, state, shown = PAGE
 
   const el = (tag, props = {}, ...children) => {
@@ -59,7 +61,12 @@
         if (!counts.get(value) && !state[facet].has(value)) item.classList.add("finder-empty")
         list.append(item)
       }
-      container.append(el("fieldset", { className: "finder-facet" }, el("legend", { textContent: name }), list))
+      /* on narrow screens the facets start folded, so that the results stay in view */
+      const chosen = state[facet].size ? `（已选 ${state[facet].size}）` : ""
+      const open = wide.matches || state[facet].size > 0 || !!openFacets[facet]
+      const box = el("details", { className: "finder-facet", open }, el("summary", { textContent: name + chosen }), list)
+      box.addEventListener("toggle", () => { openFacets[facet] = box.open })
+      container.append(box)
     }
   }
 
