@@ -66,4 +66,5 @@ schema: $(STAMP)
 	$(PY) -m scripts.casebook schema
 
 clean:
-	rm -rf site docs/cases docs/catalogs docs/index.md
+	rm -rf site build docs/cases docs/catalogs docs/data docs/index.md docs/downloads.md docs/overview.md \
+		docs/assets/javascripts/lunr.min.js
