@@ -48,47 +48,6 @@ def measure_pdf(n: int | None) -> dict:
 SEARCH_PROBES = [("社会化工会工作者", "2024-xinjiang-social-union-workers"),
                  ("滇中引水", "2024-yunnan-dianzhong-water-contest"),
                  ("深圳", "2017-guangdong-shenzhen-labour-disputes")]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def serve(directory: Path):
-    """A localhost server that compresses text files with gzip, as static hosts do
-    (GitHub Pages, nginx): transfer sizes and times are then those readers see."""
-    import functools
-    import gzip
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    compressed: dict[str, bytes] = {}
-
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            path = Path(self.translate_path(self.path))
-            if path.is_dir():
-                path = path / "index.html"
-            if (path.suffix not in (".html", ".js", ".css", ".json", ".svg") or not path.is_file()
-                    or "gzip" not in self.headers.get("Accept-Encoding", "")):
-                return super().do_GET()
-            key = str(path)
-            if key not in compressed:
-                compressed[key] = gzip.compress(path.read_bytes(), 6)
-            body = compressed[key]
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(str(path)))
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def search_bytes(site: Path, stock: bool) -> tuple[int, int]:
     """Raw and gzip-compressed bytes of what the browser fetches for search."""
     import gzip
@@ -144,7 +103,7 @@ def finder_latency(browser, url: str, changes: int = 20) -> float:
 def measure_search(sizes: list[int | None]) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
-    from scripts.casebook.build import build_site
+    from scripts.casebook.build import CHROMIUM_ARGS, build_site, serve
     from scripts.casebook.library import load_library
 
     rows = []

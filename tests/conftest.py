@@ -62,17 +62,10 @@ def tree(tmp_path) -> Tree:
     return Tree(tmp_path)
 
 
-def build_project(work: Path, library) -> Path:
-    """Generate pages for `library` into a copy of the project at `work` and build it
-    strictly, as `make build` does; returns the site folder."""
-    from scripts.casebook.build import build_site
-
-    return build_site(work, library)
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
     """The real library, built once per test session."""
+    from scripts.casebook.build import build_site
     from scripts.casebook.library import load_library
 
-    return build_project(tmp_path_factory.mktemp("build"), load_library(ROOT)[0])
+    return build_site(tmp_path_factory.mktemp("build"), load_library(ROOT)[0])

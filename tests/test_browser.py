@@ -2,35 +2,24 @@
 the header search and the case finder, as a reader uses them."""
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import pytest
 from conftest import ROOT
 
+from scripts.casebook.build import CHROMIUM_ARGS, serve
 from scripts.casebook.library import load_library
 
 LIBRARY, _ = load_library(ROOT)
 # Debian's chromium here and in .ci/run; the PR workflow points CHROMIUM at the runner's Chrome
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def base_url(site):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve(site)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -42,7 +31,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("需要 Debian 的 chromium 软件包（.ci/run 会安装），或用环境变量 CHROMIUM 指定浏览器")
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

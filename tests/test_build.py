@@ -10,8 +10,9 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-from conftest import ROOT, VALID, build_project
+from conftest import ROOT, VALID
 
+from scripts.casebook.build import build_site
 from scripts.casebook.library import build_library, load_library
 from scripts.casebook.validate import validate
 from scripts.casebook.vocab import load_vocabularies
@@ -101,7 +102,7 @@ def test_untrusted_record_text_is_escaped(tmp_path):
     vocab = load_vocabularies(tmp_path / "cases" / "_vocab")
     report = validate(tmp_path / "cases", vocab, tmp_path)
     assert report.errors == []
-    site = build_project(tmp_path / "work", build_library([r.case for r in report.records], vocab))
+    site = build_site(tmp_path / "work", build_library([r.case for r in report.records], vocab))
     html = (site / "cases" / "2024-yunnan-test-case" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html and 'href="javascript' not in html
     assert "<strong>粗体" not in html and "<h1>不是标题" not in html

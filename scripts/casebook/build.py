@@ -1,6 +1,8 @@
-"""A whole site build in a separate folder: generate pages and data for a library, run
-`mkdocs build --strict`, prebuild the search index. Used by the tests and the benchmarks
-(`make build` runs the same steps in the project itself)."""
+"""The steps of a site build, and a whole build in a separate folder.
+
+`generate_docs` is the pre-build step (`make pages`); `build_site` runs it, `mkdocs build
+--strict` and the search index for any library in another folder, and `serve` puts a built
+site on localhost: the tests and the benchmarks use them."""
 from __future__ import annotations
 
 import re
@@ -14,6 +16,21 @@ from .render import GENERATED, render_site
 from .search import copy_lunr, write_index, write_user_dictionary
 
 PROJECT = Path(__file__).resolve().parents[2]
+TEMPLATES = PROJECT / "overrides" / "pages"
+USER_DICTIONARY = Path("build") / "jieba_userdict.txt"  # mkdocs.yml: plugins.search.jieba_dict_user
+# Headless Chromium from Debian; without the networking flags it keeps calling home, which
+# this machine's closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def generate_docs(library: Library, root: Path) -> tuple[list[str], int]:
+    """Pages, data files, the jieba user dictionary and lunr.js for the project at `root`;
+    returns the pages written and the number of dictionary words."""
+    written = render_site(library, root / "docs", TEMPLATES)
+    words = write_user_dictionary(library, root / USER_DICTIONARY)
+    copy_lunr(PROJECT, root / "docs")
+    return written, words
 
 
 def stock_search(mkdocs_yml: str, main_html: str) -> tuple[str, str]:
@@ -37,9 +54,7 @@ def build_site(work: Path, library: Library, stock: bool = False) -> Path:
     (work / "mkdocs.yml").write_text(mkdocs_yml, encoding="utf-8")
     shutil.copytree(PROJECT / "docs", work / "docs", dirs_exist_ok=True,
                     ignore=lambda d, names: [n for n in names if n in GENERATED])
-    render_site(library, work / "docs", PROJECT / "overrides" / "pages")
-    write_user_dictionary(library, work / "build" / "jieba_userdict.txt")
-    copy_lunr(PROJECT, work / "docs")
+    generate_docs(library, work)
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")],
                          capture_output=True, text=True, cwd=work)
     if run.returncode != 0:
@@ -47,3 +62,40 @@ def build_site(work: Path, library: Library, stock: bool = False) -> Path:
     if not stock:
         write_index(work / "site")
     return work / "site"
+
+
+def serve(directory: Path):
+    """A localhost server for a built site that compresses text files with gzip, as static
+    hosts do (GitHub Pages, nginx); `server.server_port` is its port, `shutdown()` stops it."""
+    import functools
+    import gzip
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    compressed: dict[str, bytes] = {}
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if (path.suffix not in (".html", ".js", ".css", ".json", ".svg") or not path.is_file()
+                    or "gzip" not in self.headers.get("Accept-Encoding", "")):
+                return super().do_GET()
+            key = str(path)
+            if key not in compressed:
+                compressed[key] = gzip.compress(path.read_bytes(), 6)
+            body = compressed[key]
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -9,21 +9,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from .build import PROJECT, generate_docs
 from .library import load_library
 from .pdf import PdfError, write_volumes
-from .render import render_site
 from .scaffold import ScaffoldError, create_case
-from .search import SiteSearch, copy_lunr, write_index, write_user_dictionary
+from .search import SiteSearch, write_index
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
 
-PROJECT = Path(__file__).resolve().parents[2]
-USER_DICTIONARY = Path("build") / "jieba_userdict.txt"  # mkdocs.yml: plugins.search.jieba_dict_user
-TEMPLATES = PROJECT / "overrides" / "pages"
-
-
-def schema_path(root: Path) -> Path:
-    return root / "schema" / "case.schema.json"
 
 
 def github_annotation(problem, level: str) -> str:
@@ -81,9 +74,7 @@ def cmd_pages(args) -> int:
     library = valid_library(args, "页面")
     if library is None:
         return 1
-    written = render_site(library, args.root / "docs", TEMPLATES)
-    words = write_user_dictionary(library, args.root / USER_DICTIONARY)
-    copy_lunr(PROJECT, args.root / "docs")
+    written, words = generate_docs(library, args.root)
     print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例），检索词典 {words} 个词。")
     return 0
 
@@ -154,7 +145,7 @@ def cmd_search(args) -> int:
 
 def cmd_schema(args) -> int:
     text = schema_text(load_vocabularies(args.root / "cases" / "_vocab"))
-    target = schema_path(args.root)
+    target = args.root / "schema" / "case.schema.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(f"已写入 {target}")

@@ -14,17 +14,11 @@ from .model import Case
 def finder_data(library: Library) -> dict:
     """What the case finder needs, and nothing more: facet values in vocabulary order and
     one short record per case."""
-    vocab = library.vocab
-    used = {facet: {c.name for c in cats if c.cases} for facet, cats in library.catalogs.items()}
+    # the finder's facet names are the record fields in finder_record, in the order readers meet them
+    fields = {"themes": "theme", "provinces": "province", "levels": "level", "years": "year", "sources": "source"}
     return {
-        "facets": {
-            "theme": [t.name for t in vocab.themes if t.name in used["themes"]],
-            "province": [r.name for r in vocab.regions if r.name in used["provinces"]],
-            "level": [lv.name for lv in vocab.levels if lv.name in used["levels"]],
-            "year": sorted({str(c.year) for c in library.cases}, reverse=True),
-            "source": [s.id for s in vocab.sources if s.title in used["sources"]],
-        },
-        "sources": {s.id: s.title for s in vocab.sources},
+        "facets": {field: [c.key for c in library.catalogs[facet] if c.cases] for facet, field in fields.items()},
+        "sources": {s.id: s.title for s in library.vocab.sources},
         "cases": [finder_record(c) for c in library.cases],
     }
 

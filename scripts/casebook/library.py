@@ -12,13 +12,13 @@ from .model import Case
 from .validate import Report, validate
 from .vocab import Vocabularies, load_vocabularies
 
-# Facets in the order readers meet them; (key, Chinese name, URL folder).
+# Facets in the order readers meet them: (key, which is also the URL folder; Chinese name).
 FACETS = (
-    ("themes", "领域", "themes"),
-    ("provinces", "地区", "provinces"),
-    ("levels", "层级", "levels"),
-    ("years", "年份", "years"),
-    ("sources", "来源", "sources"),
+    ("themes", "领域"),
+    ("provinces", "地区"),
+    ("levels", "层级"),
+    ("years", "年份"),
+    ("sources", "来源"),
 )
 
 
@@ -26,6 +26,7 @@ FACETS = (
 class Catalog:
     """The cases under one value of one facet, e.g. theme 女职工工作."""
     facet: str
+    key: str          # the value records carry: a name, a year, or a source id
     name: str
     slug: str
     description: str
@@ -36,6 +37,11 @@ class Catalog:
     def path(self) -> str:
         return f"catalogs/{self.facet}/{self.slug}.md"
 
+    @property
+    def label(self) -> str:
+        """The name as readers see it: publications in 《》."""
+        return f"《{self.name}》" if self.facet == "sources" else self.name
+
 
 @dataclass
 class Library:
@@ -43,8 +49,9 @@ class Library:
     vocab: Vocabularies
     catalogs: dict[str, list[Catalog]]
 
-    def catalog_of(self, facet: str, name: str) -> Catalog:
-        return next(c for c in self.catalogs[facet] if c.name == name)
+    def catalog_of(self, facet: str, key: str) -> Catalog:
+        """The catalog of the value a record carries (a source by its id, others by name)."""
+        return next(c for c in self.catalogs[facet] if c.key == key)
 
     def related(self, case: Case, limit: int = 5) -> list[Case]:
         """Cases a reader of `case` may want next: shared themes and tags count most, then
@@ -73,11 +80,11 @@ def _facet_values(case: Case) -> dict[str, list[str]]:
 
 def _empty_catalogs(vocab: Vocabularies, years: list[str]) -> dict[str, list[Catalog]]:
     return {
-        "themes": [Catalog("themes", t.name, t.slug, t.description, info=t) for t in vocab.themes],
-        "provinces": [Catalog("provinces", r.name, r.slug, "", info=r) for r in vocab.regions],
-        "levels": [Catalog("levels", lv.name, lv.slug, lv.description, info=lv) for lv in vocab.levels],
-        "years": [Catalog("years", y, y, "") for y in years],
-        "sources": [Catalog("sources", s.title, s.id, s.description, info=s) for s in vocab.sources],
+        "themes": [Catalog("themes", t.name, t.name, t.slug, t.description, info=t) for t in vocab.themes],
+        "provinces": [Catalog("provinces", r.name, r.name, r.slug, "", info=r) for r in vocab.regions],
+        "levels": [Catalog("levels", lv.name, lv.name, lv.slug, lv.description, info=lv) for lv in vocab.levels],
+        "years": [Catalog("years", y, y, y, "") for y in years],
+        "sources": [Catalog("sources", s.id, s.title, s.id, s.description, info=s) for s in vocab.sources],
     }
 
 
@@ -85,8 +92,7 @@ def build_library(cases: list[Case], vocab: Vocabularies) -> Library:
     cases = sorted(cases, key=sort_key)
     years = sorted({str(c.year) for c in cases}, reverse=True)
     catalogs = _empty_catalogs(vocab, years)
-    by_key = {facet: {(c.slug if facet == "sources" else c.name): c for c in cats}
-              for facet, cats in catalogs.items()}
+    by_key = {facet: {c.key: c for c in cats} for facet, cats in catalogs.items()}
     for case in cases:
         for facet, values in _facet_values(case).items():
             for value in values:

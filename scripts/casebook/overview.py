@@ -51,7 +51,7 @@ def _href(catalog: Catalog) -> str:
 def bar_chart(title: str, catalogs: list[Catalog], keep_empty: bool = False) -> Chart:
     shown = [c for c in catalogs if c.cases or keep_empty]
     top = max((len(c.cases) for c in shown), default=0) or 1
-    bars = [Bar(c.name if c.facet != "sources" else f"《{c.name}》", len(c.cases), _href(c),
+    bars = [Bar(c.label, len(c.cases), _href(c),
                 i * (BAR_HEIGHT + 6), round(BAR_WIDTH * len(c.cases) / top, 1)) for i, c in enumerate(shown)]
     return Chart(title, bars, len(bars) * (BAR_HEIGHT + 6))
 

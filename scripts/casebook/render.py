@@ -21,7 +21,8 @@ from .figures import format_metric
 from .library import FACETS, Catalog, Library
 from .model import Case
 from .overview import overview
-from .volumes import DOWNLOADS, plan_volumes, volume_of_catalog
+from .search import search_tags
+from .volumes import DOWNLOADS, plan_volumes, volume_slug
 
 # Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
@@ -72,26 +73,6 @@ def safe_name(name: str) -> Markup:
 NOT_INDEXED = {"exclude": True}
 
 
-def search_tags(case: Case, library: Library) -> list[str]:
-    """Who and where, as the header search's boosted `tags` field: organisation, place
-    names (full and short), themes and the record's own tags."""
-    names = [case.organization, case.region.province, library.vocab.region(case.region.province).short,
-             case.region.city, case.region.district, *case.themes, *case.tags]
-    text = case_text(case)
-    for entry in library.vocab.search_terms:
-        words = [entry.term, *entry.also]
-        if any(w in text for w in words):
-            names += words
-    return list(dict.fromkeys(n for n in names if n))
-
-
-def case_text(case: Case) -> str:
-    """All the prose of a record, for deciding which search terms apply to it."""
-    parts = [case.title, case.summary, case.problem, case.lessons or "", *case.tags, *case.themes,
-             *(m.title + m.detail for m in case.measures), *(m.label for m in case.metrics)]
-    return "\n".join(parts)
-
-
 def html_text(value) -> Markup:
     """Plain text for a raw-HTML block, where Markdown escapes would show literally."""
     return Markup(html.escape(" ".join(str(value).split())))
@@ -127,10 +108,9 @@ class PageWriter:
     def case_link(self, page: str, case: Case) -> Markup:
         return self.link(page, case.title, f"cases/{case.id}.md")
 
-    def catalog_link(self, page: str, facet: str, name: str, label: str | None = None) -> Markup:
-        catalog = self.library.catalog_of(facet, name) if facet != "sources" else next(
-            c for c in self.library.catalogs["sources"] if c.slug == name)
-        return self.link(page, label or catalog.name, catalog.path)
+    def catalog_link(self, page: str, facet: str, key: str) -> Markup:
+        catalog = self.library.catalog_of(facet, key)
+        return self.link(page, catalog.label, catalog.path)
 
     # -- pages -------------------------------------------------------------------------------
     def write(self, page: str, template: str, **context) -> None:
@@ -148,9 +128,10 @@ class PageWriter:
                                      tags=search_tags(case, self.library)))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
-        pdf = volume_of_catalog(catalog.facet, catalog.slug)
+        volume = volume_slug(catalog)
         # raw HTML links are not rewritten by MkDocs: climb from the page's directory URL
-        pdf_href = Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(pdf)) if pdf else None
+        pdf_href = (Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(f"{volume}.pdf"))
+                    if volume else None)
         self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
                    meta=front_matter(title=f"{facet_label}：{catalog.name}", catalog=catalog.facet, search=NOT_INDEXED))
 
@@ -162,7 +143,7 @@ class PageWriter:
     def write_all(self) -> list[str]:
         for case in self.library.cases:
             self.write_case(case)
-        for facet, label, _ in FACETS:
+        for facet, label in FACETS:
             self.write_catalog_index(facet, label)
             for catalog in self.library.catalogs[facet]:
                 if catalog.cases:

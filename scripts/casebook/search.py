@@ -18,6 +18,7 @@ from lunr.index import Index
 from lunr.query import Query, QueryPresence
 
 from .library import Library
+from .model import Case
 
 _TAG = re.compile(r"<[^>]*>")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -42,6 +43,27 @@ def user_terms(library: Library) -> list[str]:
             terms.update(_QUOTED.findall(text))
     # jieba's dictionary format is "word freq": a term with a space cannot be one word
     return sorted(t for t in terms if len(t) >= 2 and not re.search(r"\s", t) and HAN.search(t))
+
+
+def search_tags(case: Case, library: Library) -> list[str]:
+    """Who and where, as the header search's boosted `tags` field of a case page:
+    organisation, place names (full and short), themes, the record's own tags, and the
+    reader words of search_terms.yaml that apply to it."""
+    names = [case.organization, case.region.province, library.vocab.region(case.region.province).short,
+             case.region.city, case.region.district, *case.themes, *case.tags]
+    text = case_text(case)
+    for entry in library.vocab.search_terms:
+        words = [entry.term, *entry.also]
+        if any(w in text for w in words):
+            names += words
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def case_text(case: Case) -> str:
+    """All the prose of a record, for deciding which search terms apply to it."""
+    parts = [case.title, case.summary, case.problem, case.lessons or "", *case.tags, *case.themes,
+             *(m.title + m.detail for m in case.measures), *(m.label for m in case.metrics)]
+    return "\n".join(parts)
 
 
 def copy_lunr(project: Path, docs_dir: Path) -> Path:
@@ -113,7 +135,7 @@ def build_index(data: dict) -> dict:
     return builder.build().serialize()
 
 
-def compact_docs(data: dict) -> dict:
+def compact_docs(data: dict) -> list[dict]:
     """The documents as the browser needs them once the index is prebuilt: no U+200B
     segmentation marks and tags on articles only."""
     docs, seen = [], set()
@@ -124,7 +146,7 @@ def compact_docs(data: dict) -> dict:
             slim.pop("tags", None)
         seen.add(page)
         docs.append(slim)
-    return {**data, "docs": docs}
+    return docs
 
 
 PREBUILT = "casebook_index.json"
@@ -138,7 +160,7 @@ def write_index(site_dir: Path) -> Path:
     search_dir = site_dir / "search"
     source = search_dir / "search_index.json"
     data = json.loads(source.read_text(encoding="utf-8"))
-    prebuilt = {"config": data["config"], "docs": compact_docs(data)["docs"], "index": build_index(data)}
+    prebuilt = {"config": data["config"], "docs": compact_docs(data), "index": build_index(data)}
     target = search_dir / PREBUILT
     target.write_text(json.dumps(prebuilt, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     source.write_text(json.dumps({**data, "docs": []}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from .figures import check_metric
 from .load import Document, Problem, format_field, load_file
-from .model import SUMMARY_MAX, Case
+from .model import SUMMARY_MAX, Case, Measure, Metric, Region, SourceRef
 from .vocab import Vocabularies
 
 
@@ -30,10 +30,6 @@ class Report:
     records: list[Record] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def suggest(value: str, options: list[str]) -> str | None:
@@ -57,9 +53,9 @@ def _unknown(kind: str, value: str, options: list[str], where: str) -> str:
 
 
 _FIELD_NAMES = {
-    (): list(Case.model_fields), ("region",): ["province", "city", "district"],
-    ("measures",): ["title", "detail"], ("metrics",): ["label", "value", "unit", "approx", "as_of", "quote"],
-    ("source",): ["publication", "section"],
+    (): list(Case.model_fields), ("region",): list(Region.model_fields),
+    ("measures",): list(Measure.model_fields), ("metrics",): list(Metric.model_fields),
+    ("source",): list(SourceRef.model_fields),
 }
 
 
@@ -183,7 +179,7 @@ def _template_leftovers(doc: Document) -> list[tuple[tuple, str]]:
     return found
 
 
-def _possible_duplicates(records: list[Record], root: Path) -> list[Problem]:
+def _possible_duplicates(records: list[Record]) -> list[Problem]:
     """Same organisation and a similar title: likely the same case entered twice."""
     found = []
     for i, later in enumerate(records):
@@ -191,10 +187,8 @@ def _possible_duplicates(records: list[Record], root: Path) -> list[Problem]:
             a, b = earlier.case, later.case
             ratio = difflib.SequenceMatcher(None, a.title, b.title).ratio()
             if a.organization == b.organization and ratio >= SIMILAR_TITLE:
-                shown = str(later.path.relative_to(root)) if later.path.is_relative_to(root) else str(later.path)
-                other = str(earlier.path.relative_to(root)) if earlier.path.is_relative_to(root) else str(earlier.path)
-                found.append(Problem(shown, later.doc.line_of(("title",)), "title",
-                                     f"可能与 {other}（“{a.title}”）重复：实施单位相同、标题相近，请确认不是同一案例"))
+                found.append(Problem(later.doc.file, later.doc.line_of(("title",)), "title",
+                                     f"可能与 {earlier.doc.file}（“{a.title}”）重复：实施单位相同、标题相近，请确认不是同一案例"))
     return found
 
 
@@ -228,5 +222,5 @@ def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None) -> 
             continue
         seen[case.id] = shown
         report.records.append(Record(case, doc, path))
-    report.warnings += _possible_duplicates(report.records, root)
+    report.warnings += _possible_duplicates(report.records)
     return report

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from .library import Library
+from .library import Catalog, Library
 from .model import Case
 
 DOWNLOADS = "downloads"
@@ -39,7 +39,6 @@ def _sections(cases: list[Case], key, title) -> list[Section]:
 
 
 def plan_volumes(library: Library) -> list[Volume]:
-    sources = {s.id: s for s in library.vocab.sources}
     source_order = {s.id: i for i, s in enumerate(library.vocab.sources)}
     by_source = lambda cs: _sections(cs, lambda c: source_order[c.source.publication],  # noqa: E731
                                      lambda i: f"《{library.vocab.sources[i].title}》")
@@ -50,17 +49,19 @@ def plan_volumes(library: Library) -> list[Volume]:
                       library.cases, by_source(library.cases))]
     for catalog in library.catalogs["themes"]:
         if catalog.cases:
-            volumes.append(Volume(f"theme-{catalog.slug}", f"{catalog.name}案例", f"工作领域：{catalog.name}，按年份编排",
+            volumes.append(Volume(volume_slug(catalog), f"{catalog.label}案例", f"工作领域：{catalog.label}，按年份编排",
                                   catalog.cases, by_year(catalog.cases)))
     for catalog in library.catalogs["sources"]:
         if catalog.cases:
-            title = sources[catalog.slug].title
-            volumes.append(Volume(f"source-{catalog.slug}", f"《{title}》案例", f"来源：《{title}》，按地区编排",
+            volumes.append(Volume(volume_slug(catalog), f"{catalog.label}案例", f"来源：{catalog.label}，按地区编排",
                                   catalog.cases, by_province(catalog.cases)))
     return volumes
 
 
-def volume_of_catalog(facet: str, slug: str) -> str | None:
-    """The PDF file name for a theme or source catalog, if it has one."""
-    prefix = {"themes": "theme", "sources": "source"}.get(facet)
-    return f"{prefix}-{slug}.pdf" if prefix else None
+VOLUME_PREFIX = {"themes": "theme", "sources": "source"}
+
+
+def volume_slug(catalog: Catalog) -> str | None:
+    """The PDF volume of a theme or source catalog (None for other facets)."""
+    prefix = VOLUME_PREFIX.get(catalog.facet)
+    return f"{prefix}-{catalog.slug}" if prefix else None

@@ -69,7 +69,7 @@ class Engine {
   }
 
   /* A page's text without markup, for the literal-match boost (computed on first use). */
-  plain(number) {
+  pageText(number) {
     if (!this.plainCache.has(number)) this.plainCache.set(number, plain(this.pages[number]))
     return this.plainCache.get(number)
   }
@@ -145,7 +145,7 @@ class Engine {
     const words = query.toLowerCase().split(this.separator).filter(Boolean)
     const scored = results.map(({ ref, score, matchData }) => {
       const number = Number(ref)
-      const literal = words.filter(w => this.plain(number).includes(w)).length
+      const literal = words.filter(w => this.pageText(number).includes(w)).length
       const matched = Object.keys(matchData.metadata)
       const terms = {}
       for (const p of parts) terms[p] = matched.some(m => m.startsWith(p))
