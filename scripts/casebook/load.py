@@ -12,7 +12,6 @@ from typing import Any
 
 import yaml
 
-Path_ = tuple  # a field path: ("metrics", 0, "quote")
 
 
 @dataclass
