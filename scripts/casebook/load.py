@@ -5,13 +5,12 @@ dates into `datetime.date`; editors need all of that reported, with the line to 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-import re
 from typing import Any
 
 import yaml
-
 
 
 @dataclass
