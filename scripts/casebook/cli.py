@@ -6,6 +6,7 @@ Messages an editor reads are in Chinese; each problem is one line `path:line: fi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,8 +32,32 @@ def github_annotation(problem, level: str) -> str:
     return f"::{level} file={escape_property(problem.file)},line={problem.line},title={title}::{escape(problem.message)}"
 
 
+def sources_folder(args) -> Path | None:
+    """The folder of source texts: --sources, else $CASEBOOK_SOURCES, else none."""
+    folder = args.sources or os.environ.get("CASEBOOK_SOURCES") or None
+    return Path(folder) if folder else None
+
+
+def refresh_schema(root: Path, vocab) -> bool:
+    """Re-export schema/case.schema.json when the vocabularies changed it (it lists their
+    values for editors' YAML tools); True when the file was rewritten."""
+    target = root / "schema" / "case.schema.json"
+    text = schema_text(vocab)
+    if target.is_file() and target.read_text(encoding="utf-8") == text:
+        return False
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return True
+
+
 def cmd_check(args) -> int:
-    library, report = load_library(args.root)
+    sources = sources_folder(args)
+    if sources is not None and not sources.is_dir():
+        print(f"原文副本文件夹“{sources}”不存在，请检查 SOURCES= 后的路径。", file=sys.stderr)
+        return 2
+    library, report = load_library(args.root, sources)
+    if refresh_schema(args.root, library.vocab):
+        print("词表有变化，已重新导出 schema/case.schema.json，请把它与修改一起提交。")
     if args.files:
         wanted = {str(Path(f).resolve()) for f in args.files}
         keep = lambda p: str((args.root / p.file).resolve()) in wanted  # noqa: E731
@@ -50,6 +75,9 @@ def cmd_check(args) -> int:
             print(f"\n提示（{len(report.warnings)} 条，不影响通过）：")
             for problem in report.warnings:
                 print(f"  {problem}")
+    if not report.sources_checked and args.format != "github":
+        print("未核对原文：要核对引文是否逐字一致、行文是否照抄原文，请运行 make check SOURCES=<原文副本文件夹>"
+              "（如 make check SOURCES=../shared/sources）。")
     total = len(report.records) + len({p.file for p in report.errors})
     if report.errors:
         print(f"\n检查未通过：{len(report.errors)} 个错误，涉及 {len({p.file for p in report.errors})} 个文件"
@@ -74,27 +102,32 @@ def cmd_pages(args) -> int:
     library = valid_library(args, "页面")
     if library is None:
         return 1
+    refresh_schema(args.root, library.vocab)
     written, words = generate_docs(library, args.root)
     print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例），检索词典 {words} 个词。")
     return 0
 
 
 def cmd_new(args) -> int:
-    vocab = load_vocabularies(args.root / "cases" / "_vocab")
+    vocab = load_vocabularies(args.root / "cases" / "_vocab", args.root)
     ask = lambda value, prompt: value or input(prompt).strip()  # noqa: E731
     title = ask(args.title, "案例标题：")
     organization = ask(args.organization, "实施单位（如 云南省总工会）：")
     province = ask(args.province, "省份全称（全总层面写 全国）：")
     year = ask(args.year, "年份（如 2024）：")
+    keyword = args.id or ask(args.keyword, "编号关键词（英文或拼音，2–4 个词，如 social-insurance-data）：")
     if not str(year).isdigit():
         print(f"年份“{year}”应为四位数字，如 2024", file=sys.stderr)
         return 1
     try:
-        path = create_case(args.root / "cases", vocab, title, organization, province, int(year), args.id or None)
+        path, level = create_case(args.root / "cases", vocab, title, organization, province, int(year),
+                                  args.id or None, keyword)
     except ScaffoldError as err:
         print(err, file=sys.stderr)
         return 1
     print(f"已创建 {path.relative_to(args.root)}：请按文件中的注释填写，然后运行 make check。")
+    print(f"层级已按实施单位名称填为“{level}”，请核对（县级市的总工会为“县级”）。" if level else
+          "无法从实施单位名称判断层级，请在 level 处填写（可选值见 cases/_vocab/levels.yaml）。")
     return 0
 
 
@@ -144,11 +177,28 @@ def cmd_search(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    text = schema_text(load_vocabularies(args.root / "cases" / "_vocab"))
-    target = args.root / "schema" / "case.schema.json"
-    target.parent.mkdir(exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"已写入 {target}")
+    refresh_schema(args.root, load_vocabularies(args.root / "cases" / "_vocab", args.root))
+    print(f"已写入 {args.root / 'schema' / 'case.schema.json'}")
+    return 0
+
+
+def cmd_mkdocs(args) -> int:
+    """MkDocs itself, quiet: no Material end-of-life banner, no jieba loading lines (jieba runs
+    inside Material's search plugin), so an editor sees only what needs attention."""
+    import logging
+
+    import jieba
+    from mkdocs.__main__ import cli
+
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+    jieba.setLogLevel(logging.WARNING)
+    try:
+        cli.main(args=args.mkdocs_args, prog_name="mkdocs", standalone_mode=False)
+    except SystemExit as stop:
+        return stop.code or 0
+    except Exception as err:  # click reports its own usage errors; anything else is a failed build
+        print(f"网站构建失败：{err}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -160,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("files", nargs="*", help="只报告这些文件的问题（仍校验全部记录）")
     check.add_argument("--format", choices=["text", "github"], default="text",
                        help="github：输出为 GitHub Actions 注释")
+    check.add_argument("--sources", default=None,
+                       help="原文副本文件夹：核对引文和改写（也可设环境变量 CASEBOOK_SOURCES）")
     check.set_defaults(func=cmd_check)
     pdf = sub.add_parser("pdf", help="生成 PDF 分册（全部、各领域、各来源）")
     pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 site/downloads")
@@ -176,12 +228,19 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--province", default="")
     new.add_argument("--year", default="")
     new.add_argument("--id", default="")
+    new.add_argument("--keyword", default="", help="编号中的关键词（英文或拼音），如 social-insurance-data")
     new.set_defaults(func=cmd_new)
     sub.add_parser("pages", help="由记录生成网站页面").set_defaults(func=cmd_pages)
     sub.add_parser("schema", help="导出 JSON Schema").set_defaults(func=cmd_schema)
+    mkdocs = sub.add_parser("mkdocs", help="运行 MkDocs（build 或 serve），不显示无关提示")
+    mkdocs.add_argument("mkdocs_args", nargs=argparse.REMAINDER)
+    mkdocs.set_defaults(func=cmd_mkdocs)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except VocabularyError as err:
-        print(f"{err}\n词表文件有误，无法继续校验。", file=sys.stderr)
+        for problem in err.problems:
+            print(problem)
+        print(f"\n词表文件有误（{len(err.problems)} 个错误），无法继续校验；请先修正 cases/_vocab/ 中的上述位置。",
+              file=sys.stderr)
         return 2

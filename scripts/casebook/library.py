@@ -100,8 +100,9 @@ def build_library(cases: list[Case], vocab: Vocabularies) -> Library:
     return Library(cases, vocab, catalogs)
 
 
-def load_library(root: Path) -> tuple[Library, Report]:
-    """Validate cases/ under `root` and build the library from the valid records."""
-    vocab = load_vocabularies(root / "cases" / "_vocab")
-    report = validate(root / "cases", vocab, root)
+def load_library(root: Path, sources: Path | None = None) -> tuple[Library, Report]:
+    """Validate cases/ under `root` (against the source texts in `sources`, when given) and
+    build the library from the valid records."""
+    vocab = load_vocabularies(root / "cases" / "_vocab", root)
+    report = validate(root / "cases", vocab, root, sources)
     return build_library([r.case for r in report.records], vocab), report

@@ -22,8 +22,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        # one problem, one line: a value quoted in a message can never start a line of its own
+        # (nor forge a CI annotation such as "::error::")
+        where = f"{one_line(self.file)}:{self.line}"
+        message = one_line(self.message)
+        return f"{where}: {one_line(self.field)}: {message}" if self.field else f"{where}: {message}"
+
+
+def one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 @dataclass
@@ -49,29 +56,57 @@ class LoadError(Exception):
         self.field = field
 
 
+MAX_FILE_BYTES = 200_000   # a long record is ~10 KB; anything near this is a mistake or an attack
+MAX_DEPTH = 8              # a record nests four levels deep (metrics → item → field)
+MAX_DIGITS = 15            # beyond this a "number" is not a figure anyone reports
+
+# Characters that are invisible or turn text around: a title made of them looks empty or
+# reads differently from what it says. C0/C1 controls other than tab and line breaks,
+# bidirectional overrides and isolates, zero-width characters and a BOM inside the text.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_HIDDEN_NAMES = {"\u202e": "从右到左覆盖", "\u202d": "从左到右覆盖", "\u200b": "零宽空格",
+                 "\u200c": "零宽不连字", "\u200d": "零宽连字", "\ufeff": "字节顺序标记"}
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: `as_of: 2023-11-30` stays the text the editor wrote."""
+    """SafeLoader for editors' files: no implicit timestamps (`as_of: 2023-11-30` stays the
+    text the editor wrote), YAML 1.2 numbers only, no aliases, bounded nesting."""
+
+    depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise LoadError(event.start_mark.line + 1,
                             f"不支持 YAML 别名“*{event.anchor}”，请把内容直接写出")
-        return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise LoadError(self.peek_event().start_mark.line + 1,
+                            f"嵌套层次过深（超过 {MAX_DEPTH} 层），请参照 cases/_template.yaml 的结构书写")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# YAML 1.1 reads 33:44 as 2024, 0x7E8 and 2_024 as numbers, yes/no/on/off as booleans: an
+# editor who wrote them meant text (or made a typo). Only plain decimal numbers and
+# true/false/null are resolved; everything else stays a string, which the model then refuses
+# where a number is expected.
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _rx, _first in (("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), "tf"),
+                          ("tag:yaml.org,2002:null", re.compile(r"^(?:null|~|)$"), ["n", "~", ""]),
+                          ("tag:yaml.org,2002:int", _INT, "-+0123456789"),
+                          ("tag:yaml.org,2002:float", _FLOAT, "-+0123456789.")):
+    _Loader.add_implicit_resolver(_tag, _rx, list(_first))
 
 
 def format_field(path: tuple) -> str:
-    """("metrics", 0, "quote") → "metrics[0].quote"."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    """("metrics", 6, "quote") → "metrics 第7项 quote": positions count from 1, as editors do."""
+    return " ".join(f"第{part + 1}项" if isinstance(part, int) else str(part) for part in path)
 
 
 _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·]")
@@ -122,6 +157,9 @@ def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_data(item, loader, path + (i,), lines) for i, item in enumerate(node.value)]
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and \
+            sum(ch.isdigit() for ch in node.value.split("e")[0].split("E")[0]) > MAX_DIGITS:
+        raise LoadError(node.start_mark.line + 1, f"数字位数过多（最多 {MAX_DIGITS} 位），请核对", format_field(path))
     value = loader.construct_object(node)
     if isinstance(value, str):
         folded = _fold(node, loader)
@@ -131,11 +169,48 @@ def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
 
 
 def _decode(raw: bytes) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(1, f"文件过大（{len(raw) // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
+                           "一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
         raise LoadError(line, "文件不是 UTF-8 编码，请用 UTF-8 重新保存") from None
+    hidden = _HIDDEN.search(text)
+    if hidden:
+        ch = hidden.group()
+        name = _HIDDEN_NAMES.get(ch, "控制字符")
+        line = text.count("\n", 0, hidden.start()) + 1
+        raise LoadError(line, f"含有不可见字符 U+{ord(ch):04X}（{name}），它会让文字显示得与实际内容不同，请删除")
+    return text
+
+
+# PyYAML's syntax messages, in the words an editor needs: what is wrong and how to fix it.
+_SYNTAX = (
+    ("mapping values are not allowed", "这一行多了一个冒号“: ”。值里含有冒号时，请给整个值加上引号，"
+                                       "如 title: \"甲: 乙\"；也可能是上一行缺少“字段名:”"),
+    ("'\\t'", "含有制表符（Tab）。YAML 只能用空格缩进，请把 Tab 换成空格"),
+    ("could not find expected ':'", "缺少冒号“:”，或上一行的引号、括号没有闭合"),
+    ("found unexpected end of stream", "引号没有闭合：请在值的末尾补上对应的引号"),
+    ("while scanning a quoted scalar", "引号没有闭合：请在值的末尾补上对应的引号"),
+    ("unknown escape character", "双引号中的反斜杠“\\”有误：请写成“\\\\”，或改用单引号"),
+    ("expected ',' or ']'", "方括号 [ ] 没有闭合，或其中的值含有冒号（请给该值加引号）"),
+    ("expected ',' or '}'", "花括号 { } 没有闭合，或其中的值含有冒号（请给该值加引号）"),
+    ("that cannot start any token", "值不能以 @、` 或 % 开头：请给整个值加上引号"),
+    ("another document", "文件中只能有一个记录，请删除“---”分隔线及其后的内容"),
+    ("expected <block end>", "缩进不一致：同一层的字段和“- ”列表项应左端对齐"),
+    ("did not find expected key", "缩进不一致：同一层的字段应左端对齐"),
+    ("did not find expected '-'", "列表缩进不一致：每一项都应以对齐的“- ”开头"),
+    ("expected alphabetic or numeric character", "“&”或“*”在 YAML 中有特殊含义：请给整个值加上引号"),
+)
+
+
+def _syntax_message(err: yaml.MarkedYAMLError) -> str:
+    said = f"{err.context or ''} {err.problem or ''}"
+    advice = next((text for needle, text in _SYNTAX if needle in said),
+                  "请检查缩进、冒号和引号；值里含有冒号、#、@ 等符号时，请给整个值加上引号")
+    return f"YAML 语法错误：{advice}"
 
 
 def parse_yaml(text: str, file: str) -> Document:
@@ -150,9 +225,13 @@ def parse_yaml(text: str, file: str) -> Document:
         lines: dict = {}
         data = _to_data(node, loader, (), lines)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
+        # an unclosed quote or bracket is noticed lines later: point at where it opened
+        opened = (err.context or "").startswith(("while scanning a quoted", "while parsing a flow"))
+        mark = (err.context_mark if opened else None) or err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 1
-        raise LoadError(line, f"YAML 语法错误：{err.problem or err.context}，请检查缩进、冒号和引号") from None
+        raise LoadError(line, _syntax_message(err)) from None
+    except yaml.YAMLError:  # a reader error the pre-scan in _decode did not foresee
+        raise LoadError(1, "文件含有 YAML 不允许的字符，请删除不可见字符后重新保存") from None
     finally:
         loader.dispose()
     return Document(file, data, lines)
@@ -162,7 +241,16 @@ def load_file(path: Path, display: str | None = None) -> tuple[Document | None, 
     """Read and parse one file; a failure is returned as a Problem, never raised."""
     display = display or str(path)
     try:
+        if not path.exists() and not path.is_symlink():
+            raise LoadError(1, "文件不存在")
+        if path.is_symlink() or not path.is_file():
+            raise LoadError(1, "应为普通文件（不能是文件夹或符号链接）")
+        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it
+            raise LoadError(1, f"文件过大（{path.stat().st_size // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
+                               "一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文")
         doc = parse_yaml(_decode(path.read_bytes()), display)
     except LoadError as err:
         return None, Problem(display, err.line, err.field, err.message)
+    except OSError as err:
+        return None, Problem(display, 1, "", f"无法读取文件（{err.strerror}）")
     return doc, None

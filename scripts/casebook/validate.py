@@ -1,18 +1,25 @@
-"""Every record checked against the model, the vocabularies and its own quotes.
+"""Every record checked against the model, the vocabularies, its own quotes and — when the
+source texts are at hand — its source.
 
 All findings are collected before anything is reported: an editor fixes a whole file in
-one go instead of one error per run. Errors fail the check; warnings are advice.
+one go instead of one error per run. Errors fail the check; warnings are advice. Every check
+is linear in the size of the record and of the library.
 """
 from __future__ import annotations
 
+import datetime
 import difflib
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from .fidelity import SourceLibrary
 from .figures import check_metric
 from .load import Document, Problem, format_field, load_file
+from .messages import pydantic_message, unknown
 from .model import SUMMARY_MAX, Case, Measure, Metric, Region, SourceRef
 from .vocab import Vocabularies
 
@@ -30,26 +37,7 @@ class Report:
     records: list[Record] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-
-def suggest(value: str, options: list[str]) -> str | None:
-    """The allowed value an editor most likely meant: "女工" → "女职工工作"."""
-    def is_subsequence(short: str, long: str) -> bool:
-        chars = iter(long)
-        return all(ch in chars for ch in short)
-
-    within = [o for o in options if is_subsequence(value, o) or is_subsequence(o, value)]
-    if within:
-        return min(within, key=lambda o: abs(len(o) - len(value)))
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
-    return close[0] if close else None
-
-
-def _unknown(kind: str, value: str, options: list[str], where: str) -> str:
-    guess = suggest(value, options)
-    if guess:
-        return f"未知{kind}“{value}”，是否应为“{guess}”？"
-    return f"未知{kind}“{value}”，可选值见 {where}"
+    sources_checked: bool = False
 
 
 _FIELD_NAMES = {
@@ -59,68 +47,62 @@ _FIELD_NAMES = {
 }
 
 
-def _pydantic_message(err: dict) -> tuple[tuple, str]:
-    loc = tuple(err["loc"])
-    kind = err["type"]
-    ctx = err.get("ctx", {})
-    if loc and loc[-1] in ("int", "float") and len(loc) > 1:
-        return loc[:-1], "应为数字，如 7800000 或 15.4（不要加引号或单位）"
-    if kind == "missing":
-        return loc, "缺少必填字段"
-    if kind == "extra_forbidden":
-        parent = tuple(p for p in loc[:-1] if not isinstance(p, int))
-        names = _FIELD_NAMES.get(parent, [])
-        guess = suggest(str(loc[-1]), names)
-        hint = f"是否应为“{guess}”？" if guess else f"允许的字段：{'、'.join(names)}"
-        return loc, f"未知字段“{loc[-1]}”，{hint}"
-    messages = {
-        "string_type": "应为文字",
-        "int_type": "应为整数，如 2024（不要加引号）",
-        "list_type": "应为列表，每项一行，以“- ”开头",
-        "model_type": "应为包含子字段的结构（下一行缩进书写子字段）",
-        "dict_type": "应为包含子字段的结构（下一行缩进书写子字段）",
-        "string_too_short": "不能为空",
-        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
-        "less_than_equal": f"不能大于 {ctx.get('le')}",
-        "too_short": f"至少需要 {ctx.get('min_length')} 项",
-        "too_long": f"最多 {ctx.get('max_length')} 项",
-        "literal_error": f"应为以下之一：{str(ctx.get('expected', '')).replace(chr(39), '')}",
-    }
-    if kind == "string_pattern_mismatch":
-        if loc == ("id",):
-            return loc, "编号只能使用小写英文字母、数字和连字符，如 2024-yunnan-dianzhong-water-contest"
-        return loc, "格式应为 2021–2024（中间是短横“–”）或单个年份 2024"
-    return loc, messages.get(kind, err["msg"])
-
-
 def _check_vocabulary(case: Case, vocab: Vocabularies) -> list[tuple[tuple, str]]:
     found = []
     for i, theme in enumerate(case.themes):
         if theme not in vocab.theme_names:
-            found.append((("themes", i), _unknown("领域", theme, vocab.theme_names, "cases/_vocab/themes.yaml")))
+            found.append((("themes", i), unknown("领域", theme, vocab.theme_names, "cases/_vocab/themes.yaml")))
         elif case.themes.index(theme) != i:
             found.append((("themes", i), f"领域“{theme}”重复，请删除一处"))
     if case.level not in vocab.level_names:
-        found.append((("level",), _unknown("层级", case.level, vocab.level_names, "cases/_vocab/levels.yaml")))
+        found.append((("level",), unknown("层级", case.level, vocab.level_names, "cases/_vocab/levels.yaml")))
     if case.region.province not in vocab.province_names:
         found.append((("region", "province"),
-                      _unknown("省份", case.region.province, vocab.province_names, "cases/_vocab/regions.yaml")))
+                      unknown("省份", case.region.province, vocab.province_names, "cases/_vocab/regions.yaml")))
     if case.source.publication not in vocab.source_ids:
         found.append((("source", "publication"),
-                      _unknown("来源", case.source.publication, vocab.source_ids, "cases/_vocab/sources.yaml")
-                      + "；新的来源请先在 cases/_vocab/sources.yaml 中登记"))
+                      unknown("来源", case.source.publication, vocab.source_ids, "cases/_vocab/sources.yaml")
+                      + "；新的来源请先在 cases/_vocab/sources.yaml 中登记（见 CONTRIBUTING.md）"))
     return found
 
 
-def _check_metrics(case: Case) -> list[tuple[tuple, str]]:
+def _check_metrics(case: Case, vocab: Vocabularies) -> list[tuple[tuple, str]]:
     found = []
     for i, metric in enumerate(case.metrics):
         if metric.unit[0] in "万亿" and len(metric.unit) > 1:
             found.append((("metrics", i, "unit"),
                           f"单位“{metric.unit}”含数量级，请把数值换算为基本单位“{metric.unit[1:]}”"))
+        elif metric.unit not in vocab.unit_names:
+            found.append((("metrics", i, "unit"), unknown("单位", metric.unit, vocab.unit_names, "cases/_vocab/units.yaml")
+                          + "；“万”“亿”是数量级，不是单位"))
+        if metric.as_of and (why := _date_problem(metric.as_of)):
+            found.append((("metrics", i, "as_of"), why))
         why = check_metric(metric.value, metric.approx, metric.quote)
         if why:
             found.append((("metrics", i, "value"), why))
+    return found
+
+
+def _date_problem(text: str) -> str | None:
+    parts = [int(p) for p in text.split("-")]
+    try:
+        datetime.date(parts[0], *(parts[1:] + [1] * (3 - len(parts))))
+    except ValueError:
+        return f"日期“{text}”不存在，请核对年、月、日"
+    return None
+
+
+def _check_time(case: Case) -> list[tuple[tuple, str]]:
+    found = []
+    this_year = datetime.date.today().year
+    if case.year > this_year:
+        found.append((("year",), f"年份 {case.year} 晚于今年（{this_year} 年），请核对"))
+    if case.period and "–" in case.period:
+        start, end = map(int, case.period.split("–"))
+        if start >= end:
+            found.append((("period",), f"时间跨度“{case.period}”的起始年份应早于结束年份，如 2020–2025"))
+        elif end > this_year or start < 1925:
+            found.append((("period",), f"时间跨度“{case.period}”应在 1925 年到今年（{this_year} 年）之间"))
     return found
 
 
@@ -128,7 +110,7 @@ def _check_place(case: Case, path: Path) -> list[tuple[tuple, str]]:
     found = []
     if case.id != path.stem:
         found.append((("id",), f"编号“{case.id}”与文件名“{path.name}”不一致，请使二者相同"))
-    if path.parent.name != str(case.year):
+    if path.parent.name != str(case.year) and case.year <= datetime.date.today().year:
         found.append((("year",), f"年份 {case.year} 与所在文件夹“{path.parent.name}”不一致，"
                                  f"请把文件放到 cases/{case.year}/"))
     return found
@@ -143,77 +125,156 @@ def _warnings(case: Case) -> list[tuple[tuple, str]]:
     return found
 
 
-def check_document(doc: Document, path: Path, vocab: Vocabularies) -> tuple[Case | None, list, list]:
+# Template values that are legitimate choices, not example text left behind.
+_TEMPLATE_CHOICES = {("region", "province"), ("level",), ("themes", "*"), ("year",),
+                     ("source", "publication"), ("metrics", "*", "unit"), ("metrics", "*", "value")}
+
+
+def _leaves(data, path: tuple = ()):
+    """(path with list positions, path with positions as "*", value) of every scalar."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _leaves(value, path + (i,))
+    else:
+        yield path, tuple("*" if isinstance(p, int) else p for p in path), data
+
+
+def template_examples(template: Document | None) -> dict[tuple, object]:
+    """The example values of cases/_template.yaml that must not reach the library unchanged."""
+    if template is None or not isinstance(template.data, dict):
+        return {}
+    return {shape: value for _, shape, value in _leaves(template.data)
+            if shape not in _TEMPLATE_CHOICES and value not in (None, "")}
+
+
+def _template_leftovers(doc: Document, examples: dict[tuple, object]) -> list[tuple[tuple, str]]:
+    found = []
+    for path, shape, value in _leaves(doc.data):
+        if shape in examples and examples[shape] == value and not isinstance(value, bool):
+            found.append((path, f"仍是模板中的示例“{value}”，请改写为本案例的内容"))
+    return found
+
+
+def check_document(doc: Document, path: Path, vocab: Vocabularies,
+                   examples: dict[tuple, object] | None = None) -> tuple[Case | None, list, list]:
     """Errors and warnings of one loaded file, as (field path, message) pairs."""
     if not isinstance(doc.data, dict):
         return None, [((), "文件应为“字段: 值”形式的结构，请参照 cases/_template.yaml")], []
+    leftovers = _template_leftovers(doc, examples or {})
     try:
         case = Case.model_validate(doc.data)
     except ValidationError as err:
         # a union (int | float) reports once per member: keep each message once
-        return None, list(dict.fromkeys(_pydantic_message(e) for e in err.errors())), []
-    errors = (_check_place(case, path) + _check_vocabulary(case, vocab) + _check_metrics(case)
-              + _template_leftovers(doc))
+        return None, list(dict.fromkeys(pydantic_message(e, _FIELD_NAMES) for e in err.errors())) + leftovers, []
+    errors = (_check_time(case) + _check_place(case, path) + _check_vocabulary(case, vocab)
+              + _check_metrics(case, vocab) + leftovers)
     return (None if errors else case), errors, _warnings(case)
 
 
-# Example text from cases/_template.yaml that must not reach the library unchanged.
-TEMPLATE_TEXT = {("title",): "案例标题", ("summary",): "一两句话的摘要。", ("problem",): "针对的问题。",
-                 ("measures", 0, "title"): "做法小标题", ("measures", 0, "detail"): "做法的具体内容。",
-                 ("lessons",): "经验启示。", ("tags", 0): "关键词", ("organization",): "某某省总工会"}
 SIMILAR_TITLE = 0.6
-
-
-def _template_leftovers(doc: Document) -> list[tuple[tuple, str]]:
-    found = []
-    for loc, text in TEMPLATE_TEXT.items():
-        value = doc.data
-        for key in loc:
-            try:
-                value = value[key]
-            except (KeyError, IndexError, TypeError):
-                value = None
-                break
-        if value == text:
-            found.append((loc, f"仍是模板中的示例文字“{text}”，请改写为本案例的内容"))
-    return found
+_COMMON_PAIR = 50  # a title character pair found in more titles of one organisation says nothing
 
 
 def _possible_duplicates(records: list[Record]) -> list[Problem]:
-    """Same organisation and a similar title: likely the same case entered twice."""
+    """Same organisation and a similar title: likely the same case entered twice.
+
+    Records are grouped by organisation, and within a group only titles that share an
+    uncommon pair of characters are compared, so the work grows with the library, not with
+    its square."""
     found = []
-    for i, later in enumerate(records):
-        for earlier in records[:i]:
-            a, b = earlier.case, later.case
-            ratio = difflib.SequenceMatcher(None, a.title, b.title).ratio()
-            if a.organization == b.organization and ratio >= SIMILAR_TITLE:
-                found.append(Problem(later.doc.file, later.doc.line_of(("title",)), "title",
-                                     f"可能与 {earlier.doc.file}（“{a.title}”）重复：实施单位相同、标题相近，请确认不是同一案例"))
+    by_org: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        by_org[record.case.organization].append(record)
+    for group in by_org.values():
+        holders: dict[str, list[int]] = defaultdict(list)
+        for i, record in enumerate(group):
+            title = record.case.title
+            for pair in {title[j:j + 2] for j in range(len(title) - 1)}:
+                holders[pair].append(i)
+        for i, later in enumerate(group):
+            title = later.case.title
+            candidates = set()
+            for pair in {title[j:j + 2] for j in range(len(title) - 1)}:
+                if len(holders[pair]) <= _COMMON_PAIR:
+                    candidates.update(k for k in holders[pair] if k < i)
+            for k in sorted(candidates):
+                earlier = group[k]
+                if difflib.SequenceMatcher(None, earlier.case.title, title).ratio() >= SIMILAR_TITLE:
+                    found.append(Problem(later.doc.file, later.doc.line_of(("title",)), "title",
+                                         f"可能与 {earlier.doc.file}（“{earlier.case.title}”）重复：实施单位相同、"
+                                         "标题相近，请确认不是同一案例"))
     return found
 
 
-def case_files(cases_dir: Path) -> list[Path]:
-    """Record files: cases/<year>/*.yaml, skipping the vocabularies and _template.yaml."""
-    return sorted(p for p in cases_dir.rglob("*.y*ml")
-                  if not any(part.startswith("_") for part in p.relative_to(cases_dir).parts))
+_YEAR_FOLDER = re.compile(r"^\d{4}$")
 
 
-def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None) -> Report:
-    root = root or cases_dir.parent
-    report = Report()
-    seen: dict[str, str] = {}
-    for path in case_files(cases_dir):
-        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        if path.suffix != ".yaml":
-            report.errors.append(Problem(shown, 1, "", "记录文件的扩展名应为 .yaml"))
+def scan_cases(cases_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """Record files, cases/<year>/<id>.yaml, and a problem for everything else under cases/:
+    a file that is not published must never pass unnoticed."""
+    def shown(path: Path) -> str:
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    records, problems = [], []
+    for entry in sorted(cases_dir.iterdir()):
+        if entry.name == "_vocab" and entry.is_dir() and not entry.is_symlink():
             continue
+        if entry.name == "_template.yaml" and entry.is_file() and not entry.is_symlink():
+            continue
+        if not (_YEAR_FOLDER.match(entry.name) and entry.is_dir() and not entry.is_symlink()):
+            problems.append(Problem(shown(entry), 1, "", "cases/ 中只能有年份文件夹（如 2024/）、_vocab/ 和 "
+                                    "_template.yaml；记录请放到 cases/<年份>/<编号>.yaml，否则不会发布"))
+            continue
+        for path in sorted(entry.iterdir()):
+            if path.is_symlink():
+                problems.append(Problem(shown(path), 1, "", "记录不能是符号链接，请改为普通文件"))
+            elif path.is_dir():
+                problems.append(Problem(shown(path), 1, "", "年份文件夹中只能有记录文件，不能再有文件夹"))
+            elif path.suffix != ".yaml":
+                problems.append(Problem(shown(path), 1, "", "记录文件的扩展名应为 .yaml（小写），否则不会发布"))
+            else:
+                records.append(path)
+    return records, problems
+
+
+def case_files(cases_dir: Path) -> list[Path]:
+    """The record files under cases/ (what `scan_cases` accepts)."""
+    return scan_cases(cases_dir, cases_dir.parent)[0]
+
+
+def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None,
+             sources: Path | None = None) -> Report:
+    """Check every record; with `sources` (the folder of source texts), also check quotes and
+    prose against each record's source."""
+    root = root or cases_dir.parent
+    report = Report(sources_checked=sources is not None)
+    paths, report.errors = scan_cases(cases_dir, root)
+    template, _ = load_file(cases_dir / "_template.yaml") if (cases_dir / "_template.yaml").is_file() else (None, None)
+    examples = template_examples(template)
+    texts = SourceLibrary(sources) if sources else None
+    missing_texts: set[str] = set()
+    seen: dict[str, str] = {}
+    for path in paths:
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         doc, problem = load_file(path, shown)
         if problem:
             report.errors.append(problem)
             continue
-        case, errors, warnings = check_document(doc, path, vocab)
-        report.errors += [Problem(shown, doc.line_of(loc), format_field(loc), msg) for loc, msg in errors]
-        report.warnings += [Problem(shown, doc.line_of(loc), format_field(loc), msg) for loc, msg in warnings]
+        case, errors, warnings = check_document(doc, path, vocab, examples)
+        if case is not None and texts is not None:
+            text = texts.text(vocab.source(case.source.publication).text_file)
+            if text is None:
+                missing_texts.add(case.source.publication)
+            else:
+                errors = errors + texts.check(case, text)
+                case = None if errors else case
+        problems = [Problem(shown, doc.line_of(loc), format_field(loc), msg) for loc, msg in errors]
+        report.errors += sorted(problems, key=lambda p: p.line)
+        report.warnings += sorted((Problem(shown, doc.line_of(loc), format_field(loc), msg) for loc, msg in warnings),
+                                  key=lambda p: p.line)
         if case is None:
             continue
         if case.id in seen:
@@ -222,5 +283,10 @@ def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None) -> 
             continue
         seen[case.id] = shown
         report.records.append(Record(case, doc, path))
+    for key in sorted(missing_texts):
+        name = vocab.source(key).text_file
+        report.warnings.append(Problem("cases/_vocab/sources.yaml", 1, key,
+                                       f"原文副本 {name or '（未登记 text_file）'} 不在 {sources} 中，"
+                                       "引用该来源的记录未核对引文和改写"))
     report.warnings += _possible_duplicates(report.records)
     return report

@@ -1,15 +1,27 @@
-"""The allowed values — themes, levels, regions, sources — read from cases/_vocab/*.yaml."""
+"""The allowed values — themes, levels, regions, sources, units, search terms — read from
+cases/_vocab/*.yaml and held to the records' standard: a model per entry, line numbers,
+Chinese messages, ASCII slugs and ids (they become file names and URLs), unique keys."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
-from .load import format_field, load_file
+from .load import Problem, format_field, load_file
+from .messages import pydantic_message
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+URL = r"^https?://[^\s<>\"'`\\]+$"
+TEXT_FILE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$"
+DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=60)]
+
+
+def Text(limit: int):  # noqa: N802
+    return Annotated[str, StringConstraints(min_length=1, max_length=limit, strip_whitespace=True)]
 
 
 class _Entry(BaseModel):
@@ -17,46 +29,57 @@ class _Entry(BaseModel):
 
 
 class Theme(_Entry):
-    name: str
-    slug: str
-    description: str = ""
-    note: Optional[str] = None
+    name: Text(20)
+    slug: Slug
+    description: Text(200) = ""
+    note: Optional[Text(500)] = None
 
 
 class Level(_Entry):
-    name: str
-    slug: str
-    description: str = ""
+    name: Text(20)
+    slug: Slug
+    description: Text(200) = ""
 
 
 class Region(_Entry):
-    name: str
-    short: str
-    slug: str
-    tile: Optional[Annotated[list[int], Field(min_length=2, max_length=2)]] = None  # [row, column] on the overview map
+    name: Text(20)
+    short: Text(10)
+    slug: Slug
+    # [row, column] on the overview map
+    tile: Optional[Annotated[list[Annotated[int, Field(ge=0, le=20)]], Field(min_length=2, max_length=2)]] = None
 
 
 class Source(_Entry):
-    id: str
-    title: str
-    subtitle: Optional[str] = None
-    description: str = ""
-    event: Optional[str] = None
-    publisher: Optional[str] = None
-    authors: list[str] = []
-    date: Optional[str] = None
-    date_note: Optional[str] = None
-    url: Optional[str] = None
-    text_file: Optional[str] = None
+    id: Slug
+    title: Text(200)
+    # true when the source has no title of its own and `title` is the library's: printed in
+    # square brackets with a note, and cited that way (GB/T 7714 for a supplied title)
+    title_assigned: StrictBool = False
+    subtitle: Optional[Text(200)] = None
+    description: Text(500) = ""
+    event: Optional[Text(200)] = None
+    publisher: Optional[Text(100)] = None
+    authors: list[Text(40)] = []
+    date: Optional[Annotated[str, StringConstraints(pattern=DATE)]] = None
+    date_note: Optional[Text(500)] = None
+    url: Optional[Annotated[str, StringConstraints(pattern=URL, max_length=500)]] = None
+    text_file: Optional[Annotated[str, StringConstraints(pattern=TEXT_FILE, max_length=100)]] = None
+
+
+class Unit(_Entry):
+    name: Text(10)
+    family: Literal["人数", "单位", "金额", "比例", "次数", "数量"]
 
 
 class SearchTerm(_Entry):
-    term: str
-    also: list[str] = []
+    term: Text(20)
+    also: list[Text(20)] = []
 
 
 VOCAB_FILES = {"themes": Theme, "levels": Level, "regions": Region, "sources": Source,
-               "search_terms": SearchTerm}
+               "units": Unit, "search_terms": SearchTerm}
+# the key of each kind of entry, which must be unique within its file
+_KEYS = ("name", "id", "slug", "term", "short")
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,7 @@ class Vocabularies:
     levels: list[Level]
     regions: list[Region]
     sources: list[Source]
+    units: list[Unit]
     search_terms: list[SearchTerm]
 
     @property
@@ -83,6 +107,10 @@ class Vocabularies:
     def source_ids(self) -> list[str]:
         return [t.id for t in self.sources]
 
+    @property
+    def unit_names(self) -> list[str]:
+        return [u.name for u in self.units]
+
     def region(self, name: str) -> Region:
         return next(r for r in self.regions if r.name == name)
 
@@ -91,31 +119,57 @@ class Vocabularies:
 
 
 class VocabularyError(Exception):
-    """A vocabulary file is unreadable: nothing else can be checked."""
+    """A vocabulary file is invalid: nothing else can be checked. `problems` says where."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
 
 
-def _load_list(path: Path, model: type[_Entry]) -> list:
-    doc, problem = load_file(path)
+def _load_list(path: Path, display: str, model: type[_Entry]) -> tuple[list, list[Problem]]:
+    doc, problem = load_file(path, display)
     if problem:
-        raise VocabularyError(str(problem))
+        return [], [problem]
     if not isinstance(doc.data, list):
-        raise VocabularyError(f"{path}:1: 应为条目列表，每项以“- ”开头")
-    entries, errors = [], []
+        return [], [Problem(display, 1, "", "应为条目列表，每项以“- ”开头")]
+    names = {(): list(model.model_fields)}
+    entries, problems = [], []
     for i, item in enumerate(doc.data):
         try:
             entries.append(model.model_validate(item))
         except ValidationError as err:
-            for e in err.errors():
-                loc = (i,) + tuple(e["loc"])
-                errors.append(f"{path}:{doc.line_of(loc)}: {format_field(loc)}: {e['msg']}")
-    for key in ("name", "id", "slug", "term"):
-        values = [getattr(e, key) for e in entries if hasattr(e, key)]
-        errors += [f"{path}: {key} “{v}” 重复" for v in sorted({v for v in values if values.count(v) > 1})]
-    if errors:
-        raise VocabularyError("\n".join(errors))
-    return entries
+            for loc, message in dict.fromkeys(pydantic_message(e, names) for e in err.errors()):
+                problems.append(Problem(display, doc.line_of((i,) + loc), format_field((i,) + loc), message))
+            entries.append(None)
+    for key in _KEYS:
+        first: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            value = getattr(entry, key, None)
+            if value is None:
+                continue
+            if value in first:
+                problems.append(Problem(display, doc.line_of((i, key)), format_field((i, key)),
+                                        f"“{value}”与第 {first[value] + 1} 项重复，请删除或改用另一个值"))
+            else:
+                first[value] = i
+    return [e for e in entries if e is not None], problems
 
 
-def load_vocabularies(vocab_dir: Path) -> Vocabularies:
-    return Vocabularies(**{name: _load_list(vocab_dir / f"{name}.yaml", model)
-                           for name, model in VOCAB_FILES.items()})
+def load_vocabularies(vocab_dir: Path, root: Path | None = None) -> Vocabularies:
+    """All vocabularies, or VocabularyError with every problem of every file."""
+    root = root or vocab_dir.parent.parent
+    loaded, problems = {}, []
+    for name, model in VOCAB_FILES.items():
+        path = vocab_dir / f"{name}.yaml"
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        loaded[name], found = _load_list(path, display, model)
+        problems += found
+    for path in sorted(vocab_dir.iterdir()) if vocab_dir.is_dir() else []:
+        if path.suffix == ".yaml" and path.stem in VOCAB_FILES and not path.is_symlink():
+            continue
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        problems.append(Problem(display, 1, "", "词表文件夹中只能有这些文件："
+                                + "、".join(f"{n}.yaml" for n in VOCAB_FILES) + "（不能是符号链接）"))
+    if problems:
+        raise VocabularyError(sorted(problems, key=lambda p: (p.file, p.line)))
+    return Vocabularies(**loaded)
