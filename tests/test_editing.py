@@ -51,22 +51,27 @@ def editable(tree):
 
 
 def test_scaffold_writes_a_skeleton_that_must_be_filled(editable):
-    path = scaffold(editable)
+    path, level = scaffold(editable)
     assert path == editable.root / "cases" / "2024" / "2024-jiangsu-shi-shi-kang-nai.yaml"
+    assert level == "省级"
     text = path.read_text(encoding="utf-8")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../../schema/case.schema.json"
     report = validate(editable.root / "cases", VOCAB, editable.root)
-    fields = sorted(p.field for p in report.errors)
-    assert fields == ["lessons", "measures[0].detail", "measures[0].title", "problem", "summary", "tags[0]"]
-    assert "仍是模板中的示例文字“一两句话的摘要。”，请改写为本案例的内容" in [p.message for p in report.errors]
+    # every piece of example text is caught, the example metric and section included
+    fields = [p.field for p in report.errors]
+    assert fields == ["tags 第1项", "summary", "problem", "measures 第1项 title", "measures 第1项 detail", "lessons",
+                      "metrics 第1项 label", "metrics 第1项 quote", "source section"]
+    assert "仍是模板中的示例“一两句话的摘要。”，请改写为本案例的内容" in [p.message for p in report.errors]
 
 
 def test_filled_skeleton_passes(editable):
-    path = scaffold(editable)
+    path, _ = scaffold(editable)
     text = path.read_text(encoding="utf-8")
     for old, new in [("一两句话的摘要。", "江苏建设康乃馨服务站。"), ("针对的问题。", "母婴室闲置。"),
                      ("做法小标题", "建站"), ("做法的具体内容。", "在女职工集中的单位建站。"),
-                     ("经验启示。", "服务要送到身边。"), ("  - 关键词", "  - 康乃馨服务站")]:
+                     ("经验启示。", "服务要送到身边。"), ("  - 关键词", "  - 康乃馨服务站"),
+                     ("示例：会员人数", "会员"), ("示例：会员780万人", "会员780万人"),
+                     ("section: 某某省总工会", "section: 江苏省总工会")]:
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
     report = validate(editable.root / "cases", VOCAB, editable.root)
@@ -106,9 +111,9 @@ def test_possible_duplicate_is_a_warning(tree):
 
 
 def test_github_annotation_format():
-    problem = Problem("cases/2024/a.yaml", 12, "themes[1]", "未知领域“女工”，是否应为“女职工工作”？\n第二行 100%")
+    problem = Problem("cases/2024/a.yaml", 12, "themes 第2项", "未知领域“女工”，是否应为“女职工工作”？\n第二行 100%")
     assert github_annotation(problem, "error") == (
-        "::error file=cases/2024/a.yaml,line=12,title=themes[1]::未知领域“女工”，是否应为“女职工工作”？%0A第二行 100%25")
+        "::error file=cases/2024/a.yaml,line=12,title=themes 第2项::未知领域“女工”，是否应为“女职工工作”？%0A第二行 100%25")
 
 
 def test_check_github_format_and_file_filter(tree):

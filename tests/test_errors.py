@@ -34,15 +34,15 @@ def test_valid_record_has_no_errors(tree):
 def test_unknown_theme_suggests_the_right_one(tree):
     text = VALID.replace("  - 劳动和技能竞赛", "  - 劳动和技能竞赛\n  - 女工")
     tree.write_case(text)
-    assert check(tree)[0] == [f"{F}:{line(text, '女工')}: themes[1]: 未知领域“女工”，是否应为“女职工工作”？"]
+    assert check(tree)[0] == [f"{F}:{line(text, '女工')}: themes 第2项: 未知领域“女工”，是否应为“女职工工作”？"]
 
 
 def test_yaml_syntax_error_names_the_line(tree):
     tree.write_case(VALID.replace("title: 测试案例", "title: [测试案例"))
     errors = check(tree)[0]
     assert len(errors) == 1
-    # PyYAML notices the unclosed flow sequence where the next key begins
-    assert errors[0].startswith(f"{F}:{line(VALID, 'organization')}: YAML 语法错误：")
+    # PyYAML notices the unclosed bracket on the next line; the editor is sent to where it opened
+    assert errors == [f"{F}:{line(VALID, 'title')}: YAML 语法错误：方括号 [ ] 没有闭合，或其中的值含有冒号（请给该值加引号）"]
 
 
 def test_duplicate_key_is_an_error_not_a_silent_overwrite(tree):
@@ -62,13 +62,13 @@ def test_unknown_field_suggests_spelling(tree):
 
 def test_missing_nested_field_points_at_its_parent(tree):
     tree.write_case(VALID.replace("    quote: 会员780万人\n", ""))
-    assert check(tree)[0] == [f"{F}:{line(VALID, '- label: 会员')}: metrics[0].quote: 缺少必填字段"]
+    assert check(tree)[0] == [f"{F}:{line(VALID, '- label: 会员')}: metrics 第1项 quote: 缺少必填字段"]
 
 
 def test_wrong_types(tree):
     tree.write_case(VALID.replace("year: 2024", 'year: "2024"').replace("value: 7800000", "value: 780万"))
     assert check(tree)[0] == [f"{F}:{line(VALID, 'year:')}: year: 应为整数，如 2024（不要加引号）",
-                              f"{F}:{line(VALID, 'value:')}: metrics[0].value: 应为数字，如 7800000 或 15.4（不要加引号或单位）"]
+                              f"{F}:{line(VALID, 'value:')}: metrics 第1项 value: 应为数字，如 7800000 或 15.4（不要加引号或单位）"]
 
 
 def test_id_must_match_file_name(tree):
@@ -101,10 +101,10 @@ def test_unknown_level_province_and_source(tree):
                     .replace("province: 云南省", "province: 云南")
                     .replace("publication: innovation-cases-2024", "publication: innovation-2024"))
     assert check(tree)[0] == [
+        f"{F}:{line(VALID, 'province:')}: region province: 未知省份“云南”，是否应为“云南省”？",
         f"{F}:{line(VALID, 'level:')}: level: 未知层级“省”，是否应为“省级”？",
-        f"{F}:{line(VALID, 'province:')}: region.province: 未知省份“云南”，是否应为“云南省”？",
-        f"{F}:{line(VALID, 'publication:')}: source.publication: 未知来源“innovation-2024”，是否应为“innovation-cases-2024”？"
-        "；新的来源请先在 cases/_vocab/sources.yaml 中登记",
+        f"{F}:{line(VALID, 'publication:')}: source publication: 未知来源“innovation-2024”，是否应为“innovation-cases-2024”？"
+        "；新的来源请先在 cases/_vocab/sources.yaml 中登记（见 CONTRIBUTING.md）",
     ]
 
 
@@ -133,17 +133,17 @@ def test_alias_is_refused(tree):
 def test_value_must_agree_with_quote(tree):
     tree.write_case(VALID.replace("value: 7800000", "value: 780"))
     assert check(tree)[0] == [
-        f"{F}:{line(VALID, 'value:')}: metrics[0].value: 数值 780 与引文中的数字（7800000）不一致，请按“万=10000、亿=100000000”换算"]
+        f"{F}:{line(VALID, 'value:')}: metrics 第1项 value: 数值 780 与引文中的数字（7800000）不一致，请按“万=10000、亿=100000000”换算"]
 
 
 def test_approx_must_be_given_when_the_quote_qualifies_the_figure(tree):
     tree.write_case(VALID.replace("quote: 会员780万人", "quote: 会员780多万人"))
-    assert check(tree)[0] == [f"{F}:{line(VALID, 'value:')}: metrics[0].value: 引文写作“多”，请填写 approx: 多"]
+    assert check(tree)[0] == [f"{F}:{line(VALID, 'value:')}: metrics 第1项 value: 引文写作“多”，请填写 approx: 多"]
 
 
 def test_unit_with_magnitude_is_refused(tree):
     tree.write_case(VALID.replace("unit: 人", "unit: 万人"))
-    assert check(tree)[0] == [f"{F}:{line(VALID, 'unit:')}: metrics[0].unit: 单位“万人”含数量级，请把数值换算为基本单位“人”"]
+    assert check(tree)[0] == [f"{F}:{line(VALID, 'unit:')}: metrics 第1项 unit: 单位“万人”含数量级，请把数值换算为基本单位“人”"]
 
 
 def test_all_errors_are_collected_across_files(tree):
@@ -177,4 +177,7 @@ def test_check_command_exit_codes_and_output(tree):
     run = subprocess.run([sys.executable, "-m", "scripts.casebook", "--root", str(tree.root), "check"],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0
-    assert run.stdout.strip() == "检查通过：1 个案例。"
+    assert run.stdout.splitlines() == [
+        "未核对原文：要核对引文是否逐字一致、行文是否照抄原文，请运行 make check SOURCES=<原文副本文件夹>"
+        "（如 make check SOURCES=../shared/sources）。",
+        "检查通过：1 个案例。"]

@@ -43,7 +43,7 @@ def refresh_schema(root: Path, vocab) -> bool:
     values for editors' YAML tools); True when the file was rewritten."""
     target = root / "schema" / "case.schema.json"
     text = schema_text(vocab)
-    if target.is_file() and target.read_text(encoding="utf-8") == text:
+    if not target.is_file() or target.read_text(encoding="utf-8") == text:  # no schema kept here
         return False
     target.parent.mkdir(exist_ok=True)
     target.write_text(text, encoding="utf-8")
@@ -177,7 +177,9 @@ def cmd_search(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    refresh_schema(args.root, load_vocabularies(args.root / "cases" / "_vocab", args.root))
+    target = args.root / "schema" / "case.schema.json"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(schema_text(load_vocabularies(args.root / "cases" / "_vocab", args.root)), encoding="utf-8")
     print(f"已写入 {args.root / 'schema' / 'case.schema.json'}")
     return 0
 

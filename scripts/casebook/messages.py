@@ -39,9 +39,10 @@ PATTERN_MEANING = {
 }
 
 
-def pydantic_message(err: dict, field_names: dict[tuple, list[str]]) -> tuple[tuple, str]:
+def pydantic_message(err: dict, field_names: dict[tuple, list[str]],
+                     patterns: dict[str, str] = PATTERN_MEANING) -> tuple[tuple, str]:
     """(field path, Chinese message) for one pydantic error; `field_names` lists the allowed
-    field names by parent path, for spelling suggestions."""
+    field names by parent path, for spelling suggestions; `patterns` says what each pattern means."""
     loc = tuple(p for p in err["loc"] if p not in ("int", "float", "bool", "str"))
     kind = err["type"]
     ctx = err.get("ctx", {})
@@ -60,7 +61,7 @@ def pydantic_message(err: dict, field_names: dict[tuple, list[str]]) -> tuple[tu
         hint = f"是否应为“{guess}”？" if guess else f"允许的字段：{'、'.join(names)}"
         return loc, f"未知字段“{str(loc[-1])[:100]}”，{hint}"
     if kind == "string_pattern_mismatch":
-        return loc, PATTERN_MEANING.get(last, "格式不正确")
+        return loc, patterns.get(last, "格式不正确")
     messages = {
         "string_type": "应为文字",
         "int_type": "应为整数，如 2024（不要加引号）",

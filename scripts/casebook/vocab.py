@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
 from .load import Problem, format_field, load_file
-from .messages import pydantic_message
+from .messages import PATTERN_MEANING, pydantic_message
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 URL = r"^https?://[^\s<>\"'`\\]+$"
@@ -80,6 +80,8 @@ VOCAB_FILES = {"themes": Theme, "levels": Level, "regions": Region, "sources": S
                "units": Unit, "search_terms": SearchTerm}
 # the key of each kind of entry, which must be unique within its file
 _KEYS = ("name", "id", "slug", "term", "short")
+# a vocabulary id becomes a URL, like a slug
+_PATTERNS = {**PATTERN_MEANING, "id": PATTERN_MEANING["slug"]}
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _load_list(path: Path, display: str, model: type[_Entry]) -> tuple[list, lis
         try:
             entries.append(model.model_validate(item))
         except ValidationError as err:
-            for loc, message in dict.fromkeys(pydantic_message(e, names) for e in err.errors()):
+            for loc, message in dict.fromkeys(pydantic_message(e, names, _PATTERNS) for e in err.errors()):
                 problems.append(Problem(display, doc.line_of((i,) + loc), format_field((i,) + loc), message))
             entries.append(None)
     for key in _KEYS:
@@ -149,7 +151,7 @@ def _load_list(path: Path, display: str, model: type[_Entry]) -> tuple[list, lis
                 continue
             if value in first:
                 problems.append(Problem(display, doc.line_of((i, key)), format_field((i, key)),
-                                        f"“{value}”与第 {first[value] + 1} 项重复，请删除或改用另一个值"))
+                                        f"“{value}”与第{first[value] + 1}项重复，请删除或改用另一个值"))
             else:
                 first[value] = i
     return [e for e in entries if e is not None], problems
