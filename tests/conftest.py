@@ -1,6 +1,7 @@
 """Shared fixtures: a throw-away project tree with the real vocabularies."""
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -8,7 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT.parent / "shared" / "sources"
+# The source texts (outside the repository): `make test SOURCES=…` or ../shared/sources/.
+SOURCES = Path(os.environ.get("CASEBOOK_SOURCES") or ROOT.parent / "shared" / "sources")
+if os.environ.get("CASEBOOK_SOURCES") and not SOURCES.is_dir():
+    raise SystemExit(f"CASEBOOK_SOURCES={SOURCES} 不存在：要核对原文，请给出原文副本文件夹")
 
 # A minimal valid record; tests change one thing at a time.
 VALID = """\
