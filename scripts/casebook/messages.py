@@ -48,9 +48,9 @@ def pydantic_message(err: dict, field_names: dict[tuple, list[str]],
     ctx = err.get("ctx", {})
     named = [p for p in loc if isinstance(p, str)]
     last = named[-1] if named else ""
+    if kind in ("greater_than", "less_than"):  # only metric values have open bounds
+        return loc, "数值过大，请核对（应换算为基本单位，且绝对值小于 10 的 15 次方）"
     if len(err["loc"]) > 1 and err["loc"][-1] in ("int", "float"):
-        if kind in ("greater_than", "less_than"):
-            return loc, "数值过大，请核对（应换算为基本单位，且绝对值小于 10 的 15 次方）"
         return loc, "应为数字，如 7800000 或 15.4（不要加引号或单位）"
     if kind == "missing":
         return loc, "缺少必填字段"
