@@ -278,3 +278,20 @@ def test_failed_make_check_ends_with_the_chinese_summary(tmp_path):
     assert "make: ***" not in run.stderr and "Error" not in run.stderr
     assert run.stderr.strip().splitlines()[-1] == "检查未通过：1 个错误，涉及 1 个文件（共 44 个记录文件）。".replace(
         "44", str(len(list((ROOT / "cases").glob("20*/*.yaml")))))
+
+
+def test_a_title_the_library_supplied_is_printed_as_such(tree):
+    from scripts.casebook.build import TEMPLATES
+    from scripts.casebook.library import load_library
+    from scripts.casebook.render import render_site
+
+    (tree.root / "cases" / "_vocab" / "sources.yaml").write_text(
+        (ROOT / "cases" / "_vocab" / "sources.yaml").read_text(encoding="utf-8") + NEW_SOURCE, encoding="utf-8")
+    tree.write_case(VALID.replace("publication: innovation-cases-2024", "publication: wenling-reform"))
+    library, report = load_library(tree.root)
+    assert report.errors == []
+    render_site(library, tree.root / "docs", TEMPLATES)
+    page = (tree.root / "docs" / "cases" / "2024-yunnan-test-case.md").read_text(encoding="utf-8")
+    assert "据［温岭市总工会改革工作报道］（本库拟题）整理。" in page
+    catalog = (tree.root / "docs" / "catalogs" / "sources" / "wenling-reform.md").read_text(encoding="utf-8")
+    assert "［温岭市总工会改革工作报道］（本库拟题）" in catalog

@@ -18,7 +18,7 @@ def finder_data(library: Library) -> dict:
     fields = {"themes": "theme", "provinces": "province", "levels": "level", "years": "year", "sources": "source"}
     return {
         "facets": {field: [c.key for c in library.catalogs[facet] if c.cases] for facet, field in fields.items()},
-        "sources": {s.id: s.title for s in library.vocab.sources},
+        "sources": {s.id: s.cited for s in library.vocab.sources},
         "cases": [finder_record(c) for c in library.cases],
     }
 

@@ -39,8 +39,8 @@ class Catalog:
 
     @property
     def label(self) -> str:
-        """The name as readers see it: publications in 《》."""
-        return f"《{self.name}》" if self.facet == "sources" else self.name
+        """The name as readers see it: publications as cited (《》, or ［］ for a supplied title)."""
+        return self.info.cited if self.facet == "sources" else self.name
 
 
 @dataclass

@@ -133,7 +133,7 @@ class PageWriter:
         pdf_href = (Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(f"{volume}.pdf"))
                     if volume else None)
         self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
-                   meta=front_matter(title=f"{facet_label}：{catalog.name}", catalog=catalog.facet, search=NOT_INDEXED))
+                   meta=front_matter(title=f"{facet_label}：{catalog.label}", catalog=catalog.facet, search=NOT_INDEXED))
 
     def write_catalog_index(self, facet: str, facet_label: str) -> None:
         self.write(f"catalogs/{facet}/index.md", "catalog-index.tmpl.md",

@@ -65,6 +65,12 @@ class Source(_Entry):
     url: Optional[Annotated[str, StringConstraints(pattern=URL, max_length=500)]] = None
     text_file: Optional[Annotated[str, StringConstraints(pattern=TEXT_FILE, max_length=100)]] = None
 
+    @property
+    def cited(self) -> str:
+        """The title as pages, PDFs and citations print it: 《…》 for the source's own title; a
+        title the library supplied in square brackets, marked as such."""
+        return f"［{self.title}］（本库拟题）" if self.title_assigned else f"《{self.title}》"
+
 
 class Unit(_Entry):
     name: Text(10)

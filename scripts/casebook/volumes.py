@@ -41,7 +41,7 @@ def _sections(cases: list[Case], key, title) -> list[Section]:
 def plan_volumes(library: Library) -> list[Volume]:
     source_order = {s.id: i for i, s in enumerate(library.vocab.sources)}
     by_source = lambda cs: _sections(cs, lambda c: source_order[c.source.publication],  # noqa: E731
-                                     lambda i: f"《{library.vocab.sources[i].title}》")
+                                     lambda i: library.vocab.sources[i].cited)
     by_year = lambda cs: _sections(cs, lambda c: -c.year, lambda y: f"{-y}年")  # noqa: E731
     by_province = lambda cs: _sections(cs, lambda c: c.region.province, lambda p: p)  # noqa: E731
 

@@ -43,7 +43,7 @@
   }
 
   function label(facet, value) {
-    return facet === "source" ? `《${data.sources[value]}》` : facet === "year" ? `${value}年` : value
+    return facet === "source" ? data.sources[value] : facet === "year" ? `${value}年` : value
   }
 
   function renderFacets(container) {
