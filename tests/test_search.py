@@ -12,8 +12,11 @@ import subprocess
 import pytest
 from conftest import ROOT
 
-from scripts.casebook.library import load_library
-from scripts.casebook.search import SiteSearch, user_terms
+from scripts.casebook.build import build_site
+from scripts.casebook.library import build_library, load_library
+from scripts.casebook.model import Case
+from scripts.casebook.search import INCLUDES, SearchTermsError, SiteSearch, search_tags, thesaurus, user_terms
+from scripts.casebook.vocab import SearchTerm
 
 LIBRARY, _ = load_library(ROOT)
 
@@ -139,3 +142,130 @@ def test_worker_in_node_ranks_exactly_like_the_replay(site, engine):
     assert run.returncode == 0, run.stderr
     browser = [json.loads(line) for line in run.stdout.splitlines()]
     assert browser == [engine.search(q) for q in queries]
+
+
+# -- synonyms: a reader's word is expanded only to words that mean the same thing ----------
+# A record in the style of a new case whose source speaks of “新经济、新业态组织”: about new
+# business forms in general, not about delivery riders or couriers.
+NEW_ECONOMY = {
+    "id": "2017-zhejiang-test-new-economy",
+    "title": "推动新经济、新业态组织建会",
+    "organization": "测试市总工会",
+    "region": {"province": "浙江省"},
+    "level": "县级",
+    "themes": ["基层工会建设"],
+    "tags": ["新业态", "新经济组织", "建会"],
+    "year": 2017,
+    "summary": "测试市总工会针对电子商务、民宿业等新经济、新业态组织精准推进建会，新业态组织建会率明显提高。",
+    "problem": "新业态组织规模小、变动快，按传统办法建会难以覆盖。",
+    "measures": [
+        {"title": "摸清新业态组织底数", "detail": "逐一排查辖区内的新经济、新业态组织，建立新业态组织建会台账。"},
+        {"title": "新业态组织分类建会", "detail": "对新业态集聚区推行区域性、行业性联合建会，新业态组织应建尽建。"},
+    ],
+    "metrics": [],
+    "source": {"publication": "reform-conference-2017"},
+}
+COURIER_WORDS = ["外卖骑手", "外卖配送员", "快递员", "快递小哥", "网约车司机", "货车司机"]
+
+
+def make_case(**changes) -> Case:
+    return Case.model_validate({**NEW_ECONOMY, **changes})
+
+
+def test_a_case_about_new_business_forms_is_not_tagged_with_the_kinds_of_worker():
+    tags = search_tags(make_case(), LIBRARY)
+    assert not set(COURIER_WORDS) & set(tags), tags
+    assert {"新业态", "新就业形态"} <= set(tags)  # the true synonym still applies
+
+
+def test_a_narrower_word_brings_its_synonyms_and_the_broader_word_only():
+    case = make_case(tags=[], title="外卖配送员入会", summary="为外卖配送员建会。",
+                     problem="外卖配送员入会难。", measures=[{"title": "上门", "detail": "到站点发展会员。"}])
+    tags = search_tags(case, LIBRARY)
+    assert {"外卖配送员", "外卖骑手", "新就业形态", "新业态"} <= set(tags)
+    assert not {"快递员", "快递小哥", "网约车司机", "货车司机"} & set(tags), tags
+
+
+# (words in a record's text, words its search tags must include, words they must not include):
+# every entry of search_terms.yaml, reviewed under the rule.
+READER_WORDS = [
+    ("新业态", ["新就业形态"], COURIER_WORDS),
+    ("新就业形态劳动者", ["新业态"], COURIER_WORDS),
+    ("快递小哥", ["快递员", "新就业形态"], ["外卖骑手", "网约车司机"]),
+    ("网约车司机", ["新就业形态"], ["外卖骑手", "货车司机"]),
+    ("集体协商", [], ["工资集体协商", "工资协商"]),
+    ("工资协商", ["工资集体协商", "集体协商"], []),
+    ("“互联网+”工会", ["网上工会", "智慧工会"], []),
+    ("数字化 APP", [], ["网上工会", "智慧工会"]),
+    ("女职工", ["女工"], ["母婴室"]),
+    ("母婴室", ["女职工"], []),
+    ("帮扶", [], ["困难职工", "解困脱困"]),
+    ("困难职工", [], ["解困脱困", "帮扶"]),
+    ("解困脱困", ["困难职工"], []),
+    ("律师", [], ["法律援助", "法援"]),
+    ("法援", ["法律援助"], []),
+    ("讨薪", ["欠薪", "拖欠工资"], []),
+    ("劳资纠纷", ["劳动争议", "劳动纠纷"], []),
+    ("外来务工人员", ["农民工", "进城务工人员"], []),
+    ("劳动模范", ["劳模"], []),
+]
+
+
+@pytest.mark.parametrize("text, wanted, unwanted", READER_WORDS, ids=[t for t, _, _ in READER_WORDS])
+def test_search_terms_apply_only_where_they_mean_the_same(text, wanted, unwanted):
+    case = make_case(title="测试", summary=text, problem="无。", tags=[],
+                     measures=[{"title": "做法", "detail": "内容。"}])
+    tags = set(search_tags(case, LIBRARY))
+    assert set(wanted) <= tags and not set(unwanted) & tags, sorted(tags)
+
+
+@pytest.fixture(scope="module")
+def engine_with_new_economy_case(tmp_path_factory) -> SiteSearch:
+    """The real library plus a record that speaks of 新业态 throughout, built as a site."""
+    library = build_library([*LIBRARY.cases, make_case()], LIBRARY.vocab)
+    return SiteSearch.from_site(build_site(tmp_path_factory.mktemp("new-economy"), library))
+
+
+@pytest.mark.parametrize("query", ["外卖骑手", "外卖配送员"])
+def test_a_case_about_new_business_forms_does_not_outrank_the_delivery_rider_case(
+        engine_with_new_economy_case, query):
+    found = ids(engine_with_new_economy_case.search(query))
+    assert found[:1] == ["2024-guangdong-guangzhou-bargaining-data"], found
+    assert NEW_ECONOMY["id"] not in found
+
+
+def test_a_case_about_new_business_forms_is_found_by_its_synonym(engine_with_new_economy_case):
+    assert NEW_ECONOMY["id"] in ids(engine_with_new_economy_case.search("新就业形态"))[:3]
+
+
+def test_search_terms_file_reads_as_synonym_groups_and_relations():
+    words = thesaurus(LIBRARY.vocab.search_terms)
+    groups = {group[0]: set(group) for group in words.groups}
+    assert groups["外卖骑手"] == {"外卖骑手", "外卖配送员"}
+    assert groups["新就业形态"] == {"新就业形态", "新业态"}
+    assert not [g for g in groups if g.endswith(INCLUDES)]  # a relation is not a word
+    dictionary = set(user_terms(LIBRARY))
+    assert {w for group in words.groups for w in group if len(w) >= 2} <= dictionary
+    assert "新就业形态包括" not in dictionary
+
+
+def entries(*pairs):
+    return [SearchTerm(term=term, also=also) for term, also in pairs]
+
+
+def test_relations_are_transitive_and_name_a_group_by_any_of_its_words():
+    words = thesaurus(entries(("外卖骑手", ["外卖配送员"]), ("新就业形态", ["新业态"]),
+                              ("新业态包括", ["外卖配送员"]), ("灵活就业包括：", ["新就业形态"])))
+    assert words.words_for("外卖骑手") == ["外卖骑手", "外卖配送员", "新就业形态", "新业态", "灵活就业"]
+    assert words.words_for("新业态") == ["新就业形态", "新业态", "灵活就业"]
+    assert words.words_for("灵活就业") == ["灵活就业"]
+
+
+@pytest.mark.parametrize("pairs, message", [
+    ((("欠薪", ["讨薪"]), ("讨薪", ["拖欠工资"])), "同时写在"),
+    ((("新就业形态", ["新业态"]), ("新就业形态包括", ["新业态"])), "是同义词"),
+    ((("甲包括", ["乙"]), ("乙包括", ["甲"])), "包括了自己"),
+], ids=["word in two groups", "synonym as narrower", "cycle"])
+def test_contradictory_search_terms_are_refused_with_a_chinese_message(pairs, message):
+    with pytest.raises(SearchTermsError, match=message):
+        thesaurus(entries(*pairs))
