@@ -15,8 +15,8 @@ from conftest import ROOT
 from scripts.casebook.build import build_site
 from scripts.casebook.library import build_library, load_library
 from scripts.casebook.model import Case
-from scripts.casebook.search import INCLUDES, SearchTermsError, SiteSearch, search_tags, thesaurus, user_terms
-from scripts.casebook.vocab import SearchTerm
+from scripts.casebook.search import SiteSearch, search_tags, user_terms
+from scripts.casebook.vocab import SearchTerm, SearchTermsError, VocabularyError, load_vocabularies, thesaurus
 
 LIBRARY, _ = load_library(ROOT)
 
@@ -243,19 +243,18 @@ def test_search_terms_file_reads_as_synonym_groups_and_relations():
     groups = {group[0]: set(group) for group in words.groups}
     assert groups["外卖骑手"] == {"外卖骑手", "外卖配送员"}
     assert groups["新就业形态"] == {"新就业形态", "新业态"}
-    assert not [g for g in groups if g.endswith(INCLUDES)]  # a relation is not a word
+    assert words.words_for("外卖配送员") == ["新就业形态", "新业态", "外卖骑手", "外卖配送员"]
     dictionary = set(user_terms(LIBRARY))
     assert {w for group in words.groups for w in group if len(w) >= 2} <= dictionary
-    assert "新就业形态包括" not in dictionary
 
 
-def entries(*pairs):
-    return [SearchTerm(term=term, also=also) for term, also in pairs]
+def entries(*rows):
+    return [SearchTerm(term=row[0], also=row[1], includes=row[2] if len(row) > 2 else []) for row in rows]
 
 
 def test_relations_are_transitive_and_name_a_group_by_any_of_its_words():
     words = thesaurus(entries(("外卖骑手", ["外卖配送员"]), ("新就业形态", ["新业态"]),
-                              ("新业态包括", ["外卖配送员"]), ("灵活就业包括：", ["新就业形态"])))
+                              ("新业态", [], ["外卖配送员"]), ("灵活就业", [], ["新就业形态"])))
     assert words.words_for("外卖骑手") == ["外卖骑手", "外卖配送员", "新就业形态", "新业态", "灵活就业"]
     assert words.words_for("新业态") == ["新就业形态", "新业态", "灵活就业"]
     assert words.words_for("灵活就业") == ["灵活就业"]
@@ -263,9 +262,18 @@ def test_relations_are_transitive_and_name_a_group_by_any_of_its_words():
 
 @pytest.mark.parametrize("pairs, message", [
     ((("欠薪", ["讨薪"]), ("讨薪", ["拖欠工资"])), "同时写在"),
-    ((("新就业形态", ["新业态"]), ("新就业形态包括", ["新业态"])), "是同义词"),
-    ((("甲包括", ["乙"]), ("乙包括", ["甲"])), "包括了自己"),
+    ((("新就业形态", ["新业态"], ["新业态"]),), "是同义词"),
+    ((("甲", [], ["乙"]), ("乙", [], ["甲"])), "包括了自己"),
 ], ids=["word in two groups", "synonym as narrower", "cycle"])
 def test_contradictory_search_terms_are_refused_with_a_chinese_message(pairs, message):
     with pytest.raises(SearchTermsError, match=message):
         thesaurus(entries(*pairs))
+
+
+def test_make_check_reports_a_contradictory_search_terms_file(tree):
+    path = tree.root / "cases" / "_vocab" / "search_terms.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "- term: 讨薪\n  also: [拖欠工资]\n", encoding="utf-8")
+    with pytest.raises(VocabularyError) as err:
+        load_vocabularies(tree.root / "cases" / "_vocab", tree.root)
+    assert [str(p) for p in err.value.problems] == [
+        "cases/_vocab/search_terms.yaml:1: “讨薪”同时写在“欠薪”和“讨薪”两组同义词中；同一个说法只能属于一组，请合并两组或删去一处"]

@@ -8,7 +8,6 @@ see the ranking readers see. Change the two query procedures together.
 from __future__ import annotations
 
 import bisect
-import functools
 import json
 import re
 import shutil
@@ -20,6 +19,7 @@ from lunr.query import Query, QueryPresence
 
 from .library import Library
 from .model import Case
+from .vocab import thesaurus
 
 _TAG = re.compile(r"<[^>]*>")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -62,92 +62,6 @@ def case_text(case: Case) -> str:
     return "\n".join(parts)
 
 
-# -- the reader words of cases/_vocab/search_terms.yaml ------------------------------------
-# An entry `term` + `also` is a group of true synonyms (外卖骑手 = 外卖配送员). An entry whose
-# term ends in 包括 ("includes") says that the words of `also` are kinds of the word before
-# it (新就业形态包括: 外卖骑手, 快递员 …): a record that mentions a narrower word is tagged with
-# the broader one as well, never the reverse, so a record about 新业态 in general is not
-# found as a record about 外卖骑手. A word of a relation may name a synonym group by any of
-# its words; a word in no group stands for itself.
-INCLUDES = "包括"
-_QUOTES = re.compile("[“”‘’\"']")
-
-
-class SearchTermsError(ValueError):
-    """search_terms.yaml contradicts itself; the message (Chinese) says how to fix it."""
-
-
-class Thesaurus:
-    """Synonym groups and which groups each implies (its broader groups, transitively)."""
-
-    def __init__(self, entries: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
-        """`entries`: (term, also) of each entry, in file order."""
-        self.groups: list[tuple[str, ...]] = []
-        self._group_of: dict[str, int] = {}
-        relations = []
-        for term, also in entries:
-            term, also = term.strip(), [w.strip() for w in also]
-            broader = term.rstrip("：:").strip()
-            if broader.endswith(INCLUDES) and broader != INCLUDES:
-                relations.append((broader[:-len(INCLUDES)].strip(), also))
-            else:
-                self._add_group([term, *also])
-        edges: dict[int, set[int]] = {}
-        for broader, narrower in relations:
-            up = self._group(broader)
-            for word in narrower:
-                down = self._group(word)
-                if down == up:
-                    raise SearchTermsError(f"search_terms.yaml：“{word}”与“{broader}”是同义词，"
-                                           f"不能写在“{broader}{INCLUDES}”下")
-                edges.setdefault(down, set()).add(up)
-        self.implies = [self._reachable(i, edges) for i in range(len(self.groups))]
-        for i, above in enumerate(self.implies):
-            if i in above:
-                raise SearchTermsError(f"search_terms.yaml：“{self.groups[i][0]}”经“{INCLUDES}”又包括了自己；"
-                                       "互相包括的说法应写成一组同义词")
-
-    def _add_group(self, words: list[str]) -> int:
-        words = list(dict.fromkeys(w for w in words if w))
-        for word in words:
-            if word in self._group_of:
-                other = self.groups[self._group_of[word]][0]
-                raise SearchTermsError(f"search_terms.yaml：“{word}”同时写在“{other}”和“{words[0]}”两组同义词中；"
-                                       "同一个说法只能属于一组，请合并两组或删去一处")
-        self.groups.append(tuple(words))
-        for word in words:
-            self._group_of[word] = len(self.groups) - 1
-        return len(self.groups) - 1
-
-    def _group(self, word: str) -> int:
-        return self._group_of[word] if word in self._group_of else self._add_group([word])
-
-    @staticmethod
-    def _reachable(start: int, edges: dict[int, set[int]]) -> set[int]:
-        seen: set[int] = set()
-        todo = list(edges.get(start, ()))
-        while todo:
-            node = todo.pop()
-            if node not in seen:
-                seen.add(node)
-                todo.extend(edges.get(node, ()))
-        return seen
-
-    def words_for(self, text: str) -> list[str]:
-        """The reader words that apply to a text: every group one of whose words occurs in it
-        (quotation marks ignored: “互联网+”工会 is 互联网+工会), with the groups these imply."""
-        text = _QUOTES.sub("", text)
-        found = {i for i, group in enumerate(self.groups) if any(w in text for w in group)}
-        found |= {j for i in found for j in self.implies[i]}
-        return [word for i in sorted(found) for word in self.groups[i]]
-
-
-def thesaurus(entries) -> Thesaurus:
-    """The thesaurus of search_terms.yaml's entries (a list of SearchTerm), made once."""
-    return _thesaurus(tuple((entry.term, tuple(entry.also)) for entry in entries))
-
-
-_thesaurus = functools.lru_cache(maxsize=8)(Thesaurus)
 
 
 def copy_lunr(project: Path, docs_dir: Path) -> Path:

@@ -3,6 +3,8 @@ cases/_vocab/*.yaml and held to the records' standard: a model per entry, line n
 Chinese messages, ASCII slugs and ids (they become file names and URLs), unique keys."""
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Optional
@@ -80,6 +82,7 @@ class Unit(_Entry):
 class SearchTerm(_Entry):
     term: Text(20)
     also: list[Text(20)] = []
+    includes: list[Text(20)] = []
 
 
 VOCAB_FILES = {"themes": Theme, "levels": Level, "regions": Region, "sources": Source,
@@ -163,6 +166,90 @@ def _load_list(path: Path, display: str, model: type[_Entry]) -> tuple[list, lis
     return [e for e in entries if e is not None], problems
 
 
+# -- the reader words of cases/_vocab/search_terms.yaml ------------------------------------
+# An entry's `term` + `also` is a group of true synonyms (外卖骑手 = 外卖配送员); its `includes`
+# lists narrower words (新就业形态 includes 外卖骑手, 快递员 …): a record that mentions a narrower
+# word is tagged with the broader one as well, never the reverse, so a record about 新业态 in
+# general is not found as a record about 外卖骑手. A narrower word may name a synonym group by
+# any of its words; a word in no group stands for itself.
+_QUOTES = re.compile("[“”‘’\"']")
+
+
+class SearchTermsError(ValueError):
+    """search_terms.yaml contradicts itself; the message (Chinese) says how to fix it."""
+
+
+class Thesaurus:
+    """Synonym groups and which groups each implies (its broader groups, transitively)."""
+
+    def __init__(self, entries: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> None:
+        """`entries`: (term, also, includes) of each entry, in file order."""
+        self.groups: list[tuple[str, ...]] = []
+        self._group_of: dict[str, int] = {}
+        relations = []
+        for term, also, includes in entries:
+            if also or not includes:
+                self._add_group([term, *also])
+            if includes:
+                relations.append((term, includes))
+        edges: dict[int, set[int]] = {}
+        for broader, narrower in relations:
+            up = self._group(broader)
+            for word in narrower:
+                down = self._group(word)
+                if down == up:
+                    raise SearchTermsError(f"search_terms.yaml：“{word}”与“{broader}”是同义词，"
+                                           f"不能写在“{broader}”的 includes 中")
+                edges.setdefault(down, set()).add(up)
+        self.implies = [self._reachable(i, edges) for i in range(len(self.groups))]
+        for i, above in enumerate(self.implies):
+            if i in above:
+                raise SearchTermsError(f"search_terms.yaml：“{self.groups[i][0]}”经 includes 又包括了自己；"
+                                       "互相包括的说法应写成一组同义词")
+
+    def _add_group(self, words: list[str]) -> int:
+        words = list(dict.fromkeys(w for w in words if w))
+        for word in words:
+            if word in self._group_of:
+                other = self.groups[self._group_of[word]][0]
+                raise SearchTermsError(f"search_terms.yaml：“{word}”同时写在“{other}”和“{words[0]}”两组同义词中；"
+                                       "同一个说法只能属于一组，请合并两组或删去一处")
+        self.groups.append(tuple(words))
+        for word in words:
+            self._group_of[word] = len(self.groups) - 1
+        return len(self.groups) - 1
+
+    def _group(self, word: str) -> int:
+        return self._group_of[word] if word in self._group_of else self._add_group([word])
+
+    @staticmethod
+    def _reachable(start: int, edges: dict[int, set[int]]) -> set[int]:
+        seen: set[int] = set()
+        todo = list(edges.get(start, ()))
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(edges.get(node, ()))
+        return seen
+
+    def words_for(self, text: str) -> list[str]:
+        """The reader words that apply to a text: every group one of whose words occurs in it
+        (quotation marks ignored: “互联网+”工会 is 互联网+工会), with the groups these imply."""
+        text = _QUOTES.sub("", text)
+        found = {i for i, group in enumerate(self.groups) if any(w in text for w in group)}
+        found |= {j for i in found for j in self.implies[i]}
+        return [word for i in sorted(found) for word in self.groups[i]]
+
+
+def thesaurus(entries) -> Thesaurus:
+    """The thesaurus of search_terms.yaml's entries (a list of SearchTerm), made once."""
+    return _thesaurus(tuple((entry.term, tuple(entry.also), tuple(entry.includes)) for entry in entries))
+
+
+_thesaurus = functools.lru_cache(maxsize=8)(Thesaurus)
+
+
 def load_vocabularies(vocab_dir: Path, root: Path | None = None) -> Vocabularies:
     """All vocabularies, or VocabularyError with every problem of every file."""
     root = root or vocab_dir.parent.parent
@@ -178,6 +265,11 @@ def load_vocabularies(vocab_dir: Path, root: Path | None = None) -> Vocabularies
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         problems.append(Problem(display, 1, "", "词表文件夹中只能有这些文件："
                                 + "、".join(f"{n}.yaml" for n in VOCAB_FILES) + "（不能是符号链接）"))
+    if not problems:
+        try:
+            thesaurus(loaded["search_terms"])
+        except SearchTermsError as err:
+            problems.append(Problem("cases/_vocab/search_terms.yaml", 1, "", str(err).split("：", 1)[-1]))
     if problems:
         raise VocabularyError(sorted(problems, key=lambda p: (p.file, p.line)))
     return Vocabularies(**loaded)
