@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,6 +134,44 @@ def measure_search(sizes: list[int | None]) -> list[dict]:
     return rows
 
 
+def hostile_files() -> dict[str, str]:
+    """Single record files under 1 MB built to be expensive: the security review's inputs."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import VALID
+
+    big_metrics = "metrics:\n" + "".join(
+        f"  - label: 会员{i}\n    value: 7800000\n    unit: 人\n    quote: \"{'职工' * 90}会员780万人\"\n"
+        for i in range(100))
+    return {
+        "0.99 MB of \"1,\"": VALID.replace("quote: 会员780万人", 'quote: "' + "1," * 495_000 + '"'),
+        "190 KB, 100 metrics with 190-character quotes": VALID.split("metrics:")[0] + big_metrics
+        + "source:\n  publication: innovation-cases-2024\n" + "#" * 125_000 + "\n",
+        "190 KB of nested brackets": VALID.replace("tags: [滇中引水]", "tags: " + "[" * 190_000),
+        "8,000-character periodic title": VALID.replace("title: 测试案例", "title: " + "工会" * 4000),
+        "60,000 亿 in one quote": VALID.replace("quote: 会员780万人", "quote: 1" + "亿" * 60_000),
+    }
+
+
+def measure_check() -> list[dict]:
+    """`make check` (the CLI) on one hostile file each, wall time including interpreter start."""
+    results = []
+    for name, text in hostile_files().items():
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            shutil.copytree(ROOT / "cases" / "_vocab", root / "cases" / "_vocab")
+            path = root / "cases" / "2024" / "2024-yunnan-test-case.yaml"
+            path.parent.mkdir(parents=True)
+            path.write_text(text, encoding="utf-8")
+            start = time.perf_counter()
+            run = subprocess.run([sys.executable, "-m", "scripts.casebook", "--root", tmp, "check"], cwd=ROOT,
+                                 capture_output=True, text=True, env={**os.environ, "CASEBOOK_SOURCES": ""})
+            seconds = time.perf_counter() - start
+            first = (run.stdout.splitlines() or [""])[0]
+            results.append({"file": name, "kb": len(text.encode()) // 1000, "seconds": seconds, "exit": run.returncode,
+                            "first": first.split(": ", 1)[-1][:60]})
+    return results
+
+
 def run_child(kind: str, n: int | None) -> dict:
     args = [sys.executable, "-m", "scripts.bench", "--child", kind] + ([] if n is None else ["--cases", str(n)])
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True).stdout
@@ -140,7 +180,7 @@ def run_child(kind: str, n: int | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["pdf", "search", "all"], nargs="?", default="all")
+    parser.add_argument("kind", choices=["pdf", "search", "check", "all"], nargs="?", default="all")
     parser.add_argument("--cases", type=int, nargs="*", default=None, help="synthetic sizes (default: real, 1000)")
     parser.add_argument("--child", choices=["pdf"])
     args = parser.parse_args()
@@ -148,6 +188,12 @@ def main() -> None:
         n = args.cases[0] if args.cases else None
         print(json.dumps(measure_pdf(n)))
         return
+    if args.kind in ("check", "all"):
+        print("make check on one hostile file (wall time, interpreter start included)")
+        for r in measure_check():
+            print(f"  {r['file']:48} {r['kb']:5d} KB  {r['seconds']:5.2f} s  exit {r['exit']}  {r['first']}")
+        if args.kind == "check":
+            return
     if args.kind in ("search", "all"):
         sizes = [None] + (args.cases if args.cases is not None else [1000, 5000])
         print("Header search and finder, headless Chromium on localhost (median of "

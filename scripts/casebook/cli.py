@@ -10,14 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from .build import PROJECT, generate_docs
 from .library import load_library
-from .pdf import PdfError, write_volumes
-from .scaffold import ScaffoldError, create_case
-from .search import SiteSearch, write_index
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
 
+# The project folder; the site, PDF and search modules are imported by the commands that use
+# them, so that `make check` does not pay for WeasyPrint, jieba and lunr at every run.
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def github_annotation(problem, level: str) -> str:
@@ -99,6 +98,8 @@ def valid_library(args, output: str):
 
 
 def cmd_pages(args) -> int:
+    from .build import generate_docs
+
     library = valid_library(args, "页面")
     if library is None:
         return 1
@@ -109,6 +110,8 @@ def cmd_pages(args) -> int:
 
 
 def cmd_new(args) -> int:
+    from .scaffold import ScaffoldError, create_case
+
     vocab = load_vocabularies(args.root / "cases" / "_vocab", args.root)
     ask = lambda value, prompt: value or input(prompt).strip()  # noqa: E731
     title = ask(args.title, "案例标题：")
@@ -132,6 +135,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_pdf(args) -> int:
+    from .pdf import PdfError, write_volumes
+
     library = valid_library(args, " PDF")
     if library is None:
         return 1
@@ -147,6 +152,8 @@ def cmd_pdf(args) -> int:
 
 
 def cmd_index(args) -> int:
+    from .search import write_index
+
     site = args.root / "site"
     if not (site / "search" / "search_index.json").is_file():
         print("没有找到 site/search/search_index.json，请先运行 mkdocs build。", file=sys.stderr)
@@ -157,6 +164,8 @@ def cmd_index(args) -> int:
 
 
 def cmd_search(args) -> int:
+    from .search import SiteSearch
+
     index = args.root / "site" / "search" / "search_index.json"
     if not index.is_file():
         print("没有找到 site/search/search_index.json，请先运行 make build。", file=sys.stderr)
