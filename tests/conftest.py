@@ -69,3 +69,13 @@ def site(tmp_path_factory) -> Path:
     from scripts.casebook.library import load_library
 
     return build_site(tmp_path_factory.mktemp("build"), load_library(ROOT)[0])
+
+
+@pytest.fixture(scope="session")
+def payload_site(tmp_path_factory) -> Path:
+    """The real library plus hostile records and vocabularies (tests/payloads.py), built once."""
+    from payloads import payload_library
+
+    from scripts.casebook.build import build_site
+
+    return build_site(tmp_path_factory.mktemp("payload"), payload_library())
