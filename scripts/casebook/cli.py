@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 from .build import PROJECT, generate_docs
+from .invariant import InvariantError, check_pdf, check_site
 from .library import load_library
 from .pdf import PdfError, write_volumes
 from .scaffold import ScaffoldError, create_case
 from .search import SiteSearch, write_index
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
+from .volumes import plan_volumes
 
 
 
@@ -105,7 +107,11 @@ def cmd_pdf(args) -> int:
     try:
         written = write_volumes(library, args.out or args.root / "site" / "downloads",
                                 PROJECT / "overrides" / "print", set(args.only) or None)
-    except PdfError as err:
+        whole = next(v for v in plan_volumes(library) if v.slug == "library")
+        for path in written:
+            if path.name == whole.filename:
+                check_pdf(path, whole)  # every case title, in the contents and in the body
+    except (PdfError, InvariantError) as err:
         print(err, file=sys.stderr)
         return 1
     for path in written:
@@ -118,8 +124,16 @@ def cmd_index(args) -> int:
     if not (site / "search" / "search_index.json").is_file():
         print("没有找到 site/search/search_index.json，请先运行 mkdocs build。", file=sys.stderr)
         return 1
+    library = valid_library(args, "检索索引")
+    if library is None:
+        return 1
     target = write_index(site)
     print(f"已生成检索索引 {target.relative_to(args.root)}（{target.stat().st_size // 1024} KB）")
+    try:
+        check_site(library, site)  # nothing lost between the records and the built site
+    except InvariantError as err:
+        print(err, file=sys.stderr)
+        return 1
     return 0
 
 
