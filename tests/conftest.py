@@ -1,6 +1,7 @@
 """Shared fixtures: a throw-away project tree with the real vocabularies."""
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -9,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
+# Debian's chromium here and in .ci/run; the PR workflow points CHROMIUM at the runner's Chrome
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 # A minimal valid record; tests change one thing at a time.
 VALID = """\
@@ -79,3 +82,18 @@ def payload_site(tmp_path_factory) -> Path:
     from scripts.casebook.build import build_site
 
     return build_site(tmp_path_factory.mktemp("payload"), payload_library())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright; fails (never skips) when it is missing."""
+    from playwright.sync_api import sync_playwright
+
+    from scripts.casebook.build import CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("需要 Debian 的 chromium 软件包（.ci/run 会安装），或用环境变量 CHROMIUM 指定浏览器")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
