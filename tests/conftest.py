@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = Path(os.environ.get("CASEBOOK_SOURCES") or ROOT.parent / "shared" / "sources")
 if os.environ.get("CASEBOOK_SOURCES") and not SOURCES.is_dir():
     raise SystemExit(f"CASEBOOK_SOURCES={SOURCES} 不存在：要核对原文，请给出原文副本文件夹")
+# Debian's chromium here and in .ci/run; the PR workflow points CHROMIUM at the runner's Chrome
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 # A minimal valid record; tests change one thing at a time.
 VALID = """\
@@ -73,3 +75,28 @@ def site(tmp_path_factory) -> Path:
     from scripts.casebook.library import load_library
 
     return build_site(tmp_path_factory.mktemp("build"), load_library(ROOT)[0])
+
+
+@pytest.fixture(scope="session")
+def payload_site(tmp_path_factory) -> Path:
+    """The real library plus hostile records and vocabularies (tests/payloads.py), built once."""
+    from payloads import payload_library
+
+    from scripts.casebook.build import build_site
+
+    return build_site(tmp_path_factory.mktemp("payload"), payload_library())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright; fails (never skips) when it is missing."""
+    from playwright.sync_api import sync_playwright
+
+    from scripts.casebook.build import CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("需要 Debian 的 chromium 软件包（.ci/run 会安装），或用环境变量 CHROMIUM 指定浏览器")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

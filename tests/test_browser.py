@@ -2,19 +2,15 @@
 the header search and the case finder, as a reader uses them."""
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import quote
 
 import pytest
 from conftest import ROOT
 
-from scripts.casebook.build import CHROMIUM_ARGS, serve
+from scripts.casebook.build import serve
 from scripts.casebook.library import load_library
 
 LIBRARY, _ = load_library(ROOT)
-# Debian's chromium here and in .ci/run; the PR workflow points CHROMIUM at the runner's Chrome
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -22,18 +18,6 @@ def base_url(site):
     server = serve(site)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("需要 Debian 的 chromium 软件包（.ci/run 会安装），或用环境变量 CHROMIUM 指定浏览器")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

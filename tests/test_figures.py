@@ -69,3 +69,60 @@ def test_format_cn_follows_the_quote():
     assert format_cn(70000, "名", "多", "7万多名职工志愿者") == "7万多名"
     assert format_cn(3180000, "名", "余", "为318万余名会员") == "318万余名"
     assert format_cn(1300000, "人次", "多", "服务女职工130多万人次") == "130多万人次"
+
+
+# -- hostile numbers: every call returns, with a message, in time linear in the quote ----------
+VALUE_TOO_LARGE = "数值过大，请核对：本库的数值不超过一亿亿（10000000000000000）"
+QUOTE_TOO_LARGE = "引文中的数字过大，无法核对，请摘录写明该数字的原文"
+NOT_FINITE = "数值应为有限的数字，请核对"
+
+
+@pytest.mark.parametrize("value, quote, message", [
+    (1e40, "1" + "0" * 40, VALUE_TOO_LARGE),              # was decimal.InvalidOperation
+    (10**17, "1亿亿", VALUE_TOO_LARGE),
+    (1, "1" + "亿" * 125_001, QUOTE_TOO_LARGE),           # was decimal.Overflow
+    (1, "1" * 1_000_000, QUOTE_TOO_LARGE),
+    (1, "一万" * 300_000, QUOTE_TOO_LARGE),
+    (1, "1亿亿亿亿元", QUOTE_TOO_LARGE),                  # four magnitude characters
+    (5, "超过1亿亿亿亿元，另有5家", None),                 # an absurd figure does not hide a real one
+    (float("nan"), "1", NOT_FINITE),
+    (float("inf"), "1", NOT_FINITE),
+    ("七", "7", NOT_FINITE),
+    (10**12, "投资1万亿元", None),                         # the largest figures reports print
+    (10**16, "10000000000000000", None),                  # the bound itself
+])
+def test_check_metric_is_total_on_hostile_numbers(value, quote, message):
+    assert check_metric(value, None, quote) == message
+
+
+def test_check_metric_is_linear_in_the_quote():
+    """300,000 figures: each is looked at once (no slicing of the quote per figure). This
+    took 7 s when every figure copied the text before it; now about a second."""
+    assert check_metric(1, None, "1," * 300_000) is None
+
+
+def test_mismatch_names_the_first_ten_figures_only():
+    quote = "1," * 3_000
+    assert check_metric(2, None, quote) == ("数值 2 与引文中的数字（1、1、1、1、1、1、1、1、1、1等 3000 个数字）不一致，"
+                                            "请按“万=10000、亿=100000000”换算")
+    assert check_metric(1, "近", quote) == "引文中没有与数字相连的“近”，请核对 approx 是否与原文一致"
+
+
+def test_find_figures_leaves_out_figures_too_large_to_be_real():
+    assert [f.value for f in find_figures("1万亿元和1亿亿亿亿元")] == [Decimal(10**12)]
+    assert find_figures("1" * 25) == []
+    assert [f.value for f in find_figures("1" * 24)] == []  # 24 digits, but above 一亿亿
+    assert [f.value for f in find_figures("9" * 16)] == [Decimal("9" * 16)]
+
+
+@pytest.mark.parametrize("value, text", [
+    (1e40, "10000000000000000000000000000000000000000人"),  # was decimal.InvalidOperation
+    (10**400, "1" + "0" * 400 + "人"),                      # exact, not rounded to 28 digits
+    (10**40 + 1, "1" + "0" * 39 + "1人"),
+    (float("nan"), "NaN人"),
+    (float("inf"), "Infinity人"),
+    (1e-7, "0.0000001人"),
+    (10**16, "100000000亿人"),
+])
+def test_format_cn_is_total(value, text):
+    assert format_cn(value, "人", None, "1," * 1000) == text

@@ -4,15 +4,18 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 import pytest
 from conftest import ROOT
 from pypdf import PdfReader
 
+from scripts.casebook import cli
 from scripts.casebook import pdf as pdf_module
 from scripts.casebook.figures import format_metric
+from scripts.casebook.invariant import InvariantError, check_pdf, pdf_missing_titles
 from scripts.casebook.library import load_library
-from scripts.casebook.volumes import plan_volumes
+from scripts.casebook.volumes import Section, Volume, plan_volumes
 
 LIBRARY, _ = load_library(ROOT)
 VOLUMES = {v.slug: v for v in plan_volumes(LIBRARY)}
@@ -48,10 +51,33 @@ def outline_titles(path) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize("slug", PICKED)
-def test_every_case_title_is_in_the_text(pdfs, slug):
-    text = flat(text_of(pdfs[slug]))
-    missing = [c.title for c in VOLUMES[slug].cases if flat(c.title) not in text]
-    assert missing == []
+def test_every_case_title_is_in_the_contents_and_the_body(pdfs, slug):
+    assert pdf_missing_titles(pdfs[slug], VOLUMES[slug]) == []
+
+
+def volume_with_a_stranger() -> Volume:
+    """The whole-library volume plus a case that its PDF cannot hold."""
+    volume = VOLUMES["library"]
+    stranger = LIBRARY.cases[0].model_copy(update={"id": "2099-stranger", "title": "不在此册中的“陌生”案例"})
+    last = volume.sections[-1]
+    return replace(volume, sections=[*volume.sections[:-1], Section(last.title, [*last.cases, stranger])])
+
+
+def test_a_title_missing_from_the_pdf_is_named(pdfs):
+    with pytest.raises(InvariantError) as err:
+        check_pdf(pdfs["library"], volume_with_a_stranger())
+    assert str(err.value) == "PDF 分册 library.pdf 缺少 1 个案例的标题（目录和正文中应各有一次）：“不在此册中的‘陌生’案例”"
+
+
+def test_make_pdf_checks_the_whole_library_volume(pdfs, monkeypatch, capsys):
+    """cmd_pdf checks the volume it wrote (here: the fixture's, with one case too many)."""
+    monkeypatch.setattr(cli, "write_volumes", lambda *args: [pdfs["library"]])
+    monkeypatch.setattr(cli, "plan_volumes", lambda library: [volume_with_a_stranger()])
+    assert cli.main(["pdf", "--only", "library"]) == 1
+    assert capsys.readouterr().err == ("PDF 分册 library.pdf 缺少 1 个案例的标题（目录和正文中应各有一次）："
+                                       "“不在此册中的‘陌生’案例”\n")
+    monkeypatch.setattr(cli, "plan_volumes", lambda library: [VOLUMES["library"]])
+    assert cli.main(["pdf", "--only", "library"]) == 0
 
 
 @pytest.mark.parametrize("slug", PICKED)

@@ -1,8 +1,8 @@
 """The steps of a site build, and a whole build in a separate folder.
 
 `generate_docs` is the pre-build step (`make pages`); `build_site` runs it, `mkdocs build
---strict` and the search index for any library in another folder, and `serve` puts a built
-site on localhost: the tests and the benchmarks use them."""
+--strict`, the search index and the "nothing lost" check for any library in another folder,
+and `serve` puts a built site on localhost: the tests and the benchmarks use them."""
 from __future__ import annotations
 
 import re
@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .invariant import check_site
 from .library import Library
 from .render import GENERATED, render_site
 from .search import copy_lunr, write_index, write_user_dictionary
@@ -61,6 +62,7 @@ def build_site(work: Path, library: Library, stock: bool = False) -> Path:
         raise RuntimeError(run.stderr)
     if not stock:
         write_index(work / "site")
+    check_site(library, work / "site")
     return work / "site"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from .library import load_library
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
+from .volumes import plan_volumes
 
 # The project folder; the site, PDF and search modules are imported by the commands that use
 # them, so that `make check` does not pay for WeasyPrint, jieba and lunr at every run.
@@ -135,7 +136,9 @@ def cmd_new(args) -> int:
 
 
 def cmd_pdf(args) -> int:
+    from .invariant import InvariantError, check_pdf
     from .pdf import PdfError, write_volumes
+    from .volumes import plan_volumes
 
     library = valid_library(args, " PDF")
     if library is None:
@@ -143,7 +146,11 @@ def cmd_pdf(args) -> int:
     try:
         written = write_volumes(library, args.out or args.root / "site" / "downloads",
                                 PROJECT / "overrides" / "print", set(args.only) or None)
-    except PdfError as err:
+        whole = next(v for v in plan_volumes(library) if v.slug == "library")
+        for path in written:
+            if path.name == whole.filename:
+                check_pdf(path, whole)  # every case title, in the contents and in the body
+    except (PdfError, InvariantError) as err:
         print(err, file=sys.stderr)
         return 1
     for path in written:
@@ -152,14 +159,23 @@ def cmd_pdf(args) -> int:
 
 
 def cmd_index(args) -> int:
+    from .invariant import InvariantError, check_site
     from .search import write_index
 
     site = args.root / "site"
     if not (site / "search" / "search_index.json").is_file():
         print("没有找到 site/search/search_index.json，请先运行 mkdocs build。", file=sys.stderr)
         return 1
+    library = valid_library(args, "检索索引")
+    if library is None:
+        return 1
     target = write_index(site)
     print(f"已生成检索索引 {target.relative_to(args.root)}（{target.stat().st_size // 1024} KB）")
+    try:
+        check_site(library, site)  # nothing lost between the records and the built site
+    except InvariantError as err:
+        print(err, file=sys.stderr)
+        return 1
     return 0
 
 

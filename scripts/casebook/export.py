@@ -1,5 +1,9 @@
 """Data files generated from the library: the finder's compact case list and the open
-data downloads (JSON and CSV of every case)."""
+data downloads (JSON and CSV of every case).
+
+The open data carry the records as they are; only the CSV guards its cells against
+spreadsheet formula injection (`csv_cell`). The finder's text is shown to readers, so it
+goes out without control characters and bidi overrides, as on the pages."""
 from __future__ import annotations
 
 import csv
@@ -9,6 +13,7 @@ from pathlib import Path
 
 from .library import Library
 from .model import Case
+from .text import inert
 
 
 def finder_data(library: Library) -> dict:
@@ -18,16 +23,28 @@ def finder_data(library: Library) -> dict:
     fields = {"themes": "theme", "provinces": "province", "levels": "level", "years": "year", "sources": "source"}
     return {
         "facets": {field: [c.key for c in library.catalogs[facet] if c.cases] for facet, field in fields.items()},
-        "sources": {s.id: s.cited for s in library.vocab.sources},
+        "sources": {s.id: inert(s.cited) for s in library.vocab.sources},
         "cases": [finder_record(c) for c in library.cases],
     }
 
 
 def finder_record(case: Case) -> dict:
-    return {"id": case.id, "title": case.title, "org": case.organization,
-            "province": case.region.province, "place": " ".join(filter(None, [case.region.city, case.region.district])),
+    return {"id": case.id, "title": inert(case.title), "org": inert(case.organization),
+            "province": case.region.province,
+            "place": inert(" ".join(filter(None, [case.region.city, case.region.district]))),
             "level": case.level, "theme": list(case.themes), "year": str(case.year),
-            "source": case.source.publication, "summary": case.summary, "tags": list(case.tags)}
+            "source": case.source.publication, "summary": inert(case.summary), "tags": [inert(t) for t in case.tags]}
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text: a leading ' before a formula start
+    (documented for readers in docs/about.md)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 CSV_COLUMNS = ["id", "title", "organization", "province", "city", "district", "level", "themes", "tags",
@@ -39,9 +56,10 @@ def cases_csv(library: Library) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for c in library.cases:
-        writer.writerow([c.id, c.title, c.organization, c.region.province, c.region.city or "",
-                         c.region.district or "", c.level, "；".join(c.themes), "；".join(c.tags), c.year,
-                         c.period or "", c.summary, len(c.metrics), c.source.publication, c.source.section or ""])
+        writer.writerow([csv_cell(v) for v in (
+            c.id, c.title, c.organization, c.region.province, c.region.city or "", c.region.district or "",
+            c.level, "；".join(c.themes), "；".join(c.tags), c.year, c.period or "", c.summary, len(c.metrics),
+            c.source.publication, c.source.section or "")])
     return out.getvalue()
 
 

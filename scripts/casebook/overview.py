@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .library import Catalog, Library
+from .text import link_target
 
 BAR_WIDTH = 360      # longest bar, in SVG units
 BAR_HEIGHT = 22
@@ -44,8 +45,9 @@ class Tile:
 
 
 def _href(catalog: Catalog) -> str:
-    """Link from /overview/ to a catalog page (raw SVG links are not rewritten by MkDocs)."""
-    return f"../catalogs/{catalog.facet}/{catalog.slug}/"
+    """Link from /overview/ to a catalog page (raw SVG links are not rewritten by MkDocs),
+    from the catalog's page path once it is checked to be made of slugs."""
+    return "../" + link_target(catalog.path).removesuffix(".md") + "/"
 
 
 def bar_chart(title: str, catalogs: list[Catalog], keep_empty: bool = False) -> Chart:
@@ -75,7 +77,7 @@ def tile_map(library: Library) -> tuple[list[Tile], int, int]:
         catalog = catalogs[region.name]
         count = len(catalog.cases)
         shade = shade_of(count, top)
-        row, col = region.tile
+        row, col = (int(n) for n in region.tile)  # SVG coordinates: numbers, never text
         tiles.append(Tile(region.name, region.short, count, _href(catalog) if count else None,
                           col * (TILE + TILE_GAP), row * (TILE + TILE_GAP), shade))
     width = max(t.x for t in tiles) + TILE

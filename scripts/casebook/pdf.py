@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .figures import format_metric
 from .library import Library
+from .text import file_name, inert, inside, nest_quotes
 from .volumes import Volume, plan_volumes
 
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
@@ -44,14 +45,21 @@ def css_string(text: str) -> Markup:
     """A CSS string literal for a <style> block. Everything but plain ASCII letters, digits and
     spaces becomes a six-digit escape, so no quote, backslash or `<` can end it early."""
     return Markup('"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}"
-                                for c in str(text)) + '"')
+                                for c in inert(str(text))) + '"')
+
+
+def _inert(value):
+    """Every value printed (before autoescaping): text without control characters and bidi
+    overrides; Markup (the project's own stylesheet, CSS strings) as it is."""
+    return inert(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_inert)
     env.filters["figure"] = format_metric
     env.filters["css_string"] = css_string
+    env.filters["nest_quotes"] = nest_quotes
     return env
 
 
@@ -111,10 +119,11 @@ class VolumeWriter:
             for part in [front_file, *parts]:
                 writer.append(str(part), import_outline=False)
             for section in volume.sections:
-                parent = writer.add_outline_item(title=section.title, page_number=starts[section.cases[0].id] - 1)
+                parent = writer.add_outline_item(title=inert(section.title),
+                                                 page_number=starts[section.cases[0].id] - 1)
                 for case in section.cases:
-                    writer.add_outline_item(title=case.title, page_number=starts[case.id] - 1, parent=parent)
-            writer.add_metadata({"/Title": volume.title, "/Creator": "工会改革创新案例库"})
+                    writer.add_outline_item(title=inert(case.title), page_number=starts[case.id] - 1, parent=parent)
+            writer.add_metadata({"/Title": inert(volume.title), "/Creator": "工会改革创新案例库"})
             with open(target, "wb") as handle:
                 writer.write(handle)
         return target
@@ -128,5 +137,5 @@ def write_volumes(library: Library, out_dir: Path, template_dir: Path,
                        "请先安装 Debian 软件包 fonts-noto-cjk：sudo apt-get install fonts-noto-cjk")
     out_dir.mkdir(parents=True, exist_ok=True)
     writer = VolumeWriter(library, template_dir, datetime.date.today().isoformat())
-    return [writer.write(volume, out_dir / volume.filename)
+    return [writer.write(volume, inside(out_dir, file_name(volume.filename)))
             for volume in plan_volumes(library) if not only or volume.slug in only]

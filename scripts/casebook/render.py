@@ -2,8 +2,11 @@
 
 Record text arrives by pull request and is untrusted: every value written into a page
 goes through `md_escape` automatically (Jinja's `finalize`), so neither raw HTML nor
-Markdown syntax in a record can change the page. Only values marked `Markup` — links
-built here from validated ASCII ids and vocabulary slugs — pass unescaped.
+Markdown syntax in a record can change the page. Only values marked `Markup` pass
+unescaped, and each is built here from escaped parts: links whose targets are checked to
+be made of ids and slugs (`text.link_target`), source addresses linked only when they are
+http(s) and then HTML-escaped, raw-HTML text through `html_text`. No page is written
+outside the docs folder, whatever a slug says (`text.inside`).
 """
 from __future__ import annotations
 
@@ -22,13 +25,13 @@ from .library import FACETS, Catalog, Library
 from .model import Case
 from .overview import overview
 from .search import search_tags
+from .text import file_name, inert, inside, is_web_url, link_target, nest_quotes
 from .volumes import DOWNLOADS, plan_volumes, volume_slug
 
 # Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 # Folders and files under docs/ that the build owns; everything else there is hand-written.
 GENERATED = ("cases", "catalogs", "index.md", "downloads.md", "overview.md", "data")
-_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 
 
 def md_escape(value) -> str:
@@ -39,7 +42,7 @@ def md_escape(value) -> str:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)  # numbers carry no Markdown; escaping "72.0" would print "72\\.0"
-    text = " ".join(str(value).split())
+    text = inert(" ".join(str(value).split()))
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
@@ -50,7 +53,7 @@ def front_matter(**fields) -> Markup:
     into <title> and <meta> without escaping."""
     def escape(value):
         if isinstance(value, str):
-            return html.escape(value)
+            return html.escape(inert(value))
         if isinstance(value, list):
             return [escape(v) for v in value]
         return value
@@ -63,9 +66,16 @@ def front_matter(**fields) -> Markup:
 
 def safe_name(name: str) -> Markup:
     """A file name for a raw-HTML link: only names we generate, never record text."""
-    if not _SAFE_NAME.fullmatch(name):
-        raise ValueError(f"unsafe file name {name!r}")
-    return Markup(name)
+    return Markup(file_name(name))
+
+
+def web_link(url) -> Markup:
+    """A source's address: an HTML-escaped link when it is http(s); anything else (a
+    `javascript:` address, say) is printed as plain text and links nowhere."""
+    url = str(url)
+    if is_web_url(url):
+        return Markup(f'<a href="{html.escape(url)}">{md_escape(url)}</a>')
+    return Markup(md_escape(url))
 
 
 # Catalogs, the home page and the downloads page only repeat what the case pages say:
@@ -75,7 +85,7 @@ NOT_INDEXED = {"exclude": True}
 
 def html_text(value) -> Markup:
     """Plain text for a raw-HTML block, where Markdown escapes would show literally."""
-    return Markup(html.escape(" ".join(str(value).split())))
+    return Markup(html.escape(inert(" ".join(str(value).split()))))
 
 
 def make_environment(template_dir: Path) -> Environment:
@@ -85,6 +95,8 @@ def make_environment(template_dir: Path) -> Environment:
     env.filters["figure"] = format_metric
     env.filters["safe_name"] = safe_name
     env.filters["h"] = html_text
+    env.filters["web_link"] = web_link
+    env.filters["nest_quotes"] = nest_quotes
     return env
 
 
@@ -97,13 +109,13 @@ class PageWriter:
         self.env = make_environment(template_dir)
         self.written: list[str] = []
 
-    # -- links: built from ids and slugs, which the validator restricts to ASCII -----------
+    # -- links: built from ids and slugs, checked here whatever the validator let through --
     @staticmethod
     def root_of(page: str) -> str:
-        return "../" * page.count("/")
+        return "../" * link_target(page).count("/")
 
     def link(self, page: str, text: str, target: str) -> Markup:
-        return Markup(f"[{md_escape(text)}]({self.root_of(page)}{target})")
+        return Markup(f"[{md_escape(text)}]({self.root_of(page)}{link_target(target)})")
 
     def case_link(self, page: str, case: Case) -> Markup:
         return self.link(page, case.title, f"cases/{case.id}.md")
@@ -114,7 +126,7 @@ class PageWriter:
 
     # -- pages -------------------------------------------------------------------------------
     def write(self, page: str, template: str, **context) -> None:
-        target = self.docs_dir / page
+        target = inside(self.docs_dir, page)
         target.parent.mkdir(parents=True, exist_ok=True)
         text = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
         target.write_text(text, encoding="utf-8")

@@ -1,0 +1,77 @@
+"""Text and names on their way out: what every output (pages, PDFs, data files) applies to
+record and vocabulary values, whatever the validator let through.
+
+- `inert`: drops control characters and Unicode bidirectional overrides, which could
+  reorder what a reader sees (U+202E) or collide with Python-Markdown's placeholders
+  (U+0002/U+0003 around stashed HTML).
+- `nest_quotes`: record text printed inside the site's own “…” gets its quotation marks
+  one level down (“最后一公里” → ‘最后一公里’).
+- `link_target`, `inside`: a generated link or file path is built from ids and slugs only
+  and never leaves the output folder.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# C0 and C1 controls, bidi embeddings, overrides and isolates. Tab, line feed and carriage
+# return stay: they are whitespace, which the pages collapse and HTML (PDFs, finder) too.
+_NOT_INERT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Chinese quotation marks one level down; a third level goes back to “”.
+_NESTED = str.maketrans({"“": "‘", "”": "’", "‘": "“", "’": "”"})
+# A generated link target or page: slugs and ids (lowercase ASCII letters, digits, hyphens)
+# joined by "/", ending in .md — no ".", "..", "\", ":" or empty segment can appear.
+_TARGET = re.compile(r"(?:[a-z0-9-]+/)*[a-z0-9-]+\.md")
+# A file name we generate (volume PDFs): no path separator, no leading dot.
+_FILE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
+# An http(s) address with a host part and no whitespace or control character: the only
+# source URLs the site prints as links.
+_URL_CHAR = r"[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_WEB_URL = re.compile(rf"https?://(?!/){_URL_CHAR}+", re.IGNORECASE)
+
+
+class UnsafeOutputError(ValueError):
+    """A generated link or file would be built from something other than ids and slugs.
+    The message is in Chinese: whoever runs the build reads it."""
+
+
+def inert(text: str) -> str:
+    """`text` without control characters and bidi overrides."""
+    return _NOT_INERT.sub("", text)
+
+
+def nest_quotes(text) -> str:
+    """Record text for printing inside “…”: “ ” become ‘ ’ and ‘ ’ become “ ”."""
+    return str(text).translate(_NESTED)
+
+
+def is_web_url(url: str) -> bool:
+    return bool(_WEB_URL.fullmatch(url))
+
+
+def link_target(target: str) -> str:
+    """`target` when it is a page path built from ids and slugs; refuses anything else."""
+    if not _TARGET.fullmatch(target):
+        raise UnsafeOutputError(
+            f"生成的链接目标 {target!r} 含有编号和 slug 以外的字符（只允许小写英文字母、数字和连字符），"
+            "已停止生成；请检查 cases/_vocab/ 中的 slug 和 id")
+    return target
+
+
+def file_name(name: str) -> str:
+    """`name` when it is a plain file name built from ids and slugs; refuses anything else."""
+    if not _FILE_NAME.fullmatch(name):
+        raise UnsafeOutputError(
+            f"生成的文件名 {name!r} 含有编号和 slug 以外的字符（只允许小写英文字母、数字、连字符和点），"
+            "已停止生成；请检查 cases/_vocab/ 中的 slug 和 id")
+    return name
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """folder/relative, refused when it resolves outside `folder` (a slug like ../../x)."""
+    root = folder.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise UnsafeOutputError(
+            f"生成的文件 {relative!r} 会写到 {folder} 之外，已停止生成；请检查 cases/_vocab/ 中的 slug 和 id")
+    return target
