@@ -1,6 +1,7 @@
 """A library of hostile records and vocabularies, for the output-safety tests.
 
-The records pass the record model; the vocabulary entries are made with `model_construct`,
+The records pass the record model (whose limits and patterns already keep markup out of
+units, dates and short titles); the vocabulary entries are made with `model_construct`,
 which skips validation, so that the site is built from them even once the vocabulary
 validator refuses some (a `javascript:` address, a source URL with HTML in it): the
 outputs must stay inert whatever the input side lets through.
@@ -51,10 +52,10 @@ def payload_case(case_id: str, source: str, **changes) -> Case:
         "summary": f"摘要 {ALL}",
         "problem": f"问题 {ALL}",
         "measures": [{"title": f"做法 {ATTR_LIST}", "detail": f"内容 {ALL}"},
-                     {"title": f"做法 {SCRIPT}", "detail": MD_LINK}],
+                     {"title": f"做法 {IMG}", "detail": f"{SCRIPT}{MD_LINK}"}],
         "lessons": f"启示 {ALL}",
-        "metrics": [{"label": f"指标{SCRIPT}", "value": 7800000, "unit": f"人{IMG}", "approx": None,
-                     "as_of": SVG, "quote": f"会员780万人{SCRIPT}"}],
+        "metrics": [{"label": f"指标{SCRIPT}", "value": 7800000, "unit": "<i>人", "approx": None,
+                     "as_of": "2024", "quote": f"会员780万人{SCRIPT}"}],
         "source": {"publication": source, "section": f"打通服务职工“最后一公里”{SCRIPT}"},
     }
     record.update(changes)

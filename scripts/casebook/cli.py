@@ -13,7 +13,6 @@ from pathlib import Path
 from .library import load_library
 from .schema import schema_text
 from .vocab import VocabularyError, load_vocabularies
-from .volumes import plan_volumes
 
 # The project folder; the site, PDF and search modules are imported by the commands that use
 # them, so that `make check` does not pay for WeasyPrint, jieba and lunr at every run.
