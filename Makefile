@@ -47,8 +47,9 @@ search: build
 bench: $(STAMP)
 	$(PY) -m scripts.bench
 
-serve: pages
-	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
+# Pages, then mkdocs serve; edited records and vocabularies are regenerated while it runs.
+serve: $(STAMP) node_modules/.installed
+	@$(PY) -m scripts.casebook serve
 
 test: $(STAMP) node_modules/.installed
 	$(PY) -m pytest

@@ -152,6 +152,11 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .serve import serve
+    return serve(args.root, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="casebook", description="工会改革创新案例库工具")
     parser.add_argument("--root", type=Path, default=PROJECT, help="项目根目录（含 cases/ 和 docs/）")
@@ -179,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     new.set_defaults(func=cmd_new)
     sub.add_parser("pages", help="由记录生成网站页面").set_defaults(func=cmd_pages)
     sub.add_parser("schema", help="导出 JSON Schema").set_defaults(func=cmd_schema)
+    serve = sub.add_parser("serve", help="生成页面并在本机预览；记录或词表改动后自动更新")
+    serve.add_argument("--port", type=int, default=None, help="端口，默认取环境变量 PORT，否则 8000")
+    serve.set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
