@@ -69,8 +69,9 @@ search: build
 bench: $(STAMP) node_modules/.installed $(SYSTEM)
 	$(PY) -m scripts.bench
 
-serve: pages
-	@$(CASEBOOK) mkdocs serve --dev-addr 127.0.0.1:8000
+# Pages, then mkdocs serve; edited records and vocabularies are regenerated while it runs.
+serve: $(STAMP) node_modules/.installed
+	@$(CASEBOOK) serve
 
 test: $(STAMP) node_modules/.installed $(SYSTEM)
 	CASEBOOK_SOURCES="$(SOURCES)" $(PY) -m pytest

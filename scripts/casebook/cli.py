@@ -228,6 +228,11 @@ def cmd_mkdocs(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .serve import serve
+    return serve(args.root, args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="casebook", description="工会改革创新案例库工具")
     parser.add_argument("--root", type=Path, default=PROJECT, help="项目根目录（含 cases/ 和 docs/）")
@@ -261,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     mkdocs = sub.add_parser("mkdocs", help="运行 MkDocs（build 或 serve），不显示无关提示")
     mkdocs.add_argument("mkdocs_args", nargs=argparse.REMAINDER)
     mkdocs.set_defaults(func=cmd_mkdocs)
+    serve = sub.add_parser("serve", help="生成页面并在本机预览；记录或词表改动后自动更新")
+    serve.add_argument("--port", type=int, default=None, help="端口，默认取环境变量 PORT，否则 8000")
+    serve.set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -101,13 +102,13 @@ def make_environment(template_dir: Path) -> Environment:
 
 
 class PageWriter:
-    """Writes the generated pages of one library into a docs folder."""
+    """Renders the generated pages of one library into memory: `pages` maps each page's
+    path under docs/ to its Markdown, in the order they were rendered."""
 
-    def __init__(self, library: Library, docs_dir: Path, template_dir: Path):
+    def __init__(self, library: Library, template_dir: Path):
         self.library = library
-        self.docs_dir = docs_dir
         self.env = make_environment(template_dir)
-        self.written: list[str] = []
+        self.pages: dict[str, str] = {}
 
     # -- links: built from ids and slugs, checked here whatever the validator let through --
     @staticmethod
@@ -126,11 +127,7 @@ class PageWriter:
 
     # -- pages -------------------------------------------------------------------------------
     def write(self, page: str, template: str, **context) -> None:
-        target = inside(self.docs_dir, page)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
-        target.write_text(text, encoding="utf-8")
-        self.written.append(page)
+        self.pages[page] = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
 
     def write_case(self, case: Case) -> None:
         page = f"cases/{case.id}.md"
@@ -152,7 +149,7 @@ class PageWriter:
                    facet=facet, facet_label=facet_label, catalogs=self.library.catalogs[facet],
                    meta=front_matter(title=f"按{facet_label}浏览", catalog=facet, search=NOT_INDEXED))
 
-    def write_all(self) -> list[str]:
+    def write_all(self) -> dict[str, str]:
         for case in self.library.cases:
             self.write_case(case)
         for facet, label in FACETS:
@@ -166,21 +163,68 @@ class PageWriter:
                    **overview(self.library))
         self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
                    meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
-        return self.written
+        return self.pages
 
 
-def clean_generated(docs_dir: Path) -> None:
-    """Remove last build's generated pages so that a deleted record leaves no stale page."""
+def data_files(library: Library) -> dict[str, bytes]:
+    """The data files export.py writes (data/…), read back into memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        written = write_data(library, Path(tmp) / "data")
+        return {f"data/{path.relative_to(Path(tmp) / 'data').as_posix()}": path.read_bytes() for path in written}
+
+
+def generated_files(docs_dir: Path) -> set[str]:
+    """Paths under docs/ (posix, relative) of the files the build owns, as they are now."""
+    found = set()
     for name in GENERATED:
         target = docs_dir / name
         if target.is_dir():
-            shutil.rmtree(target)
+            found.update(p.relative_to(docs_dir).as_posix() for p in target.rglob("*") if not p.is_dir())
         elif target.exists():
-            target.unlink()
+            found.add(name)
+    return found
 
 
-def render_site(library: Library, docs_dir: Path, template_dir: Path) -> list[str]:
-    clean_generated(docs_dir)
-    written = PageWriter(library, docs_dir, template_dir).write_all()
-    write_data(library, docs_dir / "data")
-    return written
+class Rendered(list):
+    """Every generated page (a list, as the pre-build step has always returned), plus what
+    the sync changed on disk: `changed` (new or different files) and `removed`."""
+
+    def __init__(self, pages, changed: list[str], removed: list[str]):
+        super().__init__(pages)
+        self.changed = changed
+        self.removed = removed
+
+
+def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
+    """Make the generated part of docs/ hold exactly `files`: write a file only when its
+    bytes differ, delete generated files that are no longer produced (a deleted record's
+    page) and the folders they leave empty. Untouched files keep their mtime, so that
+    `mkdocs serve` sees only real changes. Returns (changed, removed)."""
+    removed = sorted(generated_files(docs_dir) - set(files))
+    for rel in removed:
+        (docs_dir / rel).unlink()
+    changed = []
+    for rel, data in files.items():
+        target = inside(docs_dir, rel)  # a path outside docs/, whatever a slug says, is refused
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        if target.is_dir():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        changed.append(rel)
+    for name in GENERATED:  # deepest first, so that a folder emptied by its children goes too
+        top = docs_dir / name
+        if top.is_dir():
+            for folder in sorted([top, *(p for p in top.rglob("*") if p.is_dir())], reverse=True):
+                if not any(folder.iterdir()):
+                    folder.rmdir()
+    return changed, removed
+
+
+def render_site(library: Library, docs_dir: Path, template_dir: Path) -> Rendered:
+    """Render every generated page and data file in memory, then sync them into docs/."""
+    pages = PageWriter(library, template_dir).write_all()
+    files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
+    changed, removed = sync_generated(docs_dir, files)
+    return Rendered(pages, changed, removed)

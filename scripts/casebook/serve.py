@@ -1,0 +1,198 @@
+"""`make serve`: the pre-build step, then `mkdocs serve`, and a watch on cases/.
+
+`mkdocs serve` watches docs/ and mkdocs.yml only. This module polls the records and the
+vocabularies (mtime and size, every half second) and on any change runs the pre-build
+step again — `load_library` and `generate_docs`, exactly what `make pages` runs. Only pages
+whose text changed are written, so mkdocs rebuilds and livereload refreshes the browser.
+When the records have errors, the errors are printed and docs/ is left alone: the
+preview keeps the last good pages.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .build import generate_docs
+from .library import load_library
+from .vocab import VocabularyError
+
+POLL = 0.5     # seconds between two looks at cases/
+SETTLE = 0.3   # a change is handled once cases/ has stayed the same this long
+# mkdocs's INFO lines and jieba's loading messages (printed on every rebuild); warnings,
+# errors and tracebacks still reach the terminal.
+NOISE = re.compile(r"INFO\b|Building prefix dict|Loading model|Prefix dict has been built|Dumping model")
+KEEP = "预览保留上次生成的页面；修正后会自动更新。"
+
+_print_lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    with _print_lock:
+        print(line, flush=True)
+
+
+def default_port() -> int:
+    value = os.environ.get("PORT") or "8000"
+    if not value.isdigit():
+        raise SystemExit(f"环境变量 PORT 应为端口号（如 8001），现在是“{value}”。")
+    return int(value)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as mkdocs's server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def snapshot(cases_dir: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every YAML file under cases/: records, vocabularies, the template."""
+    found = {}
+    for path in cases_dir.rglob("*.y*ml"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # deleted while we looked
+            continue
+        found[path.relative_to(cases_dir.parent).as_posix()] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def differences(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+def regenerate(root: Path, if_broken: str = KEEP):
+    """One run of the pre-build step. Returns the generated pages (with `.changed` and
+    `.removed`, see render.Rendered), or None after printing the errors, as `make check`
+    prints them, and `if_broken`: docs/ is left alone."""
+    try:
+        library, report = load_library(root)
+    except VocabularyError as err:
+        say(f"{err}\n词表文件有误，{if_broken}")
+        return None
+    if report.errors:
+        for problem in report.errors:
+            say(str(problem))
+        say(f"记录有 {len(report.errors)} 个错误，{if_broken}")
+        return None
+    pages, _words = generate_docs(library, root)
+    return pages
+
+
+def forward(stream, port: int) -> None:
+    """Copy mkdocs's output to the terminal without its INFO chatter; announce the address
+    once the server is up."""
+    dropping = False
+    for line in stream:
+        line = line.rstrip("\n")
+        if "Serving on http" in line:
+            say(f"预览地址：http://127.0.0.1:{port}/（修改 cases/ 中的记录后页面会自动更新，按 Ctrl+C 停止）")
+        if NOISE.match(line) or (dropping and line[:1].isspace()):
+            dropping = True  # a dropped INFO line's indented continuation lines go too
+            continue
+        dropping = False
+        if line.strip():
+            say(line)
+
+
+def start_mkdocs(root: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "-f", str(root / "mkdocs.yml")],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, encoding="utf-8", errors="replace", bufsize=1)
+    threading.Thread(target=forward, args=(process.stdout, port), daemon=True).start()
+    return process
+
+
+def stop(process: subprocess.Popen, grace: float) -> None:
+    """Stop mkdocs as Ctrl+C would: after a Ctrl+C in the terminal it received the signal
+    too, so give it `grace` seconds to shut down by itself first."""
+    for signal_, wait in ((None, grace), (signal.SIGINT, 5), (signal.SIGKILL, 5)):
+        if process.poll() is not None:
+            return
+        if signal_ is not None:
+            process.send_signal(signal_)
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+def watch(root: Path, process: subprocess.Popen, seen: dict, broken: bool) -> None:
+    """Regenerate on every change under cases/ until mkdocs exits; `broken`: the records
+    had errors at the last look."""
+    cases = root / "cases"
+    while process.poll() is None:
+        time.sleep(POLL)
+        now = snapshot(cases)
+        if now == seen:
+            continue
+        while True:  # an editor's save or a git checkout can take several writes
+            time.sleep(SETTLE)
+            settled = snapshot(cases)
+            if settled == now:
+                break
+            now = settled
+        names = differences(seen, now)
+        seen = now
+        pages = regenerate(root)
+        if pages is not None:
+            count = len([p for p in pages.changed + pages.removed if p.endswith(".md")])
+            shown = "、".join(names[:3]) + (f" 等 {len(names)} 个文件" if len(names) > 3 else "")
+            say(f"{'记录已修正，' if broken else ''}已更新：{count} 个页面有变化（{shown}）")
+        broken = pages is None
+
+
+def serve(root: Path, port: int | None = None) -> int:
+    root = root.resolve()
+    port = port or default_port()
+    if not port_is_free(port):
+        say(f"端口 {port} 已被占用（也许另一个 make serve 还在运行）；可以换一个端口，如 PORT={port + 1} make serve。")
+        return 1
+    cases = "cases/" if root == Path.cwd().resolve() else f"{root / 'cases'}/"
+    say(f"正在生成页面，并监视 {cases} 中的记录和词表的改动……")
+    on_sigint, on_sigterm = signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _on_sigterm)
+    process, grace = None, 0.0
+    try:
+        seen = snapshot(root / "cases")
+        had_pages = (root / "docs" / "index.md").is_file()
+        pages = regenerate(root, KEEP if had_pages else "还没有可以预览的页面：请先修正以上错误，再运行 make serve。")
+        if pages is None and not had_pages:
+            return 1
+        if pages is not None:
+            say(f"已生成 {len(pages)} 个页面，正在启动预览……")
+        process = start_mkdocs(root, port)
+        watch(root, process, seen, broken=pages is None)
+        say(f"预览服务器意外退出（返回码 {process.returncode}），原因见上方信息。")
+        return process.returncode or 1
+    except KeyboardInterrupt:
+        grace = 3.0
+    except _Terminated:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the shutdown short
+        if process is not None:
+            stop(process, grace)
+        signal.signal(signal.SIGINT, on_sigint)
+        signal.signal(signal.SIGTERM, on_sigterm)
+    say("已停止预览。")
+    return 0
