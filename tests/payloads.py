@@ -16,7 +16,7 @@ from scripts.casebook.library import Library, build_library, load_library
 from scripts.casebook.model import Case
 from scripts.casebook.vocab import Level, Region, SearchTerm, Source, Theme
 
-SCRIPT = "<script>alert(1);document.title='PWNED';window.__pwned=1</script>"
+SCRIPT = "<script>window.__pwned=1</script>"
 IMG = "<img src=x onerror=alert(1)>"
 SVG = '"><svg onload=alert(1)>'
 MD_LINK = "[x](javascript:alert(1))"
@@ -42,7 +42,7 @@ TERM = SearchTerm.model_construct(term=f"载荷{SCRIPT}", also=[IMG])
 def payload_case(case_id: str, source: str, **changes) -> Case:
     record = {
         "id": case_id,
-        "title": f"载荷案例{SCRIPT}{IMG}",
+        "title": f"载荷案例{SCRIPT}",
         "organization": f"{SVG}总工会",
         "region": {"province": REGION.name, "city": f"{IMG}市", "district": f"{RLO}区"},
         "level": LEVEL.name,

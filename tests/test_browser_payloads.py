@@ -92,7 +92,7 @@ def test_payload_pages_stay_inert(watched, payload_url, payload_site, path):
 def test_payload_case_page_shows_the_payloads_as_text(watched, payload_url):
     watched.goto(f"{payload_url}/cases/2024-payload-one/")
     heading = watched.inner_text("h1")
-    assert heading == "载荷案例<script>alert(1);document.title='PWNED';window.__pwned=1</script><img src=x onerror=alert(1)>"
+    assert heading == "载荷案例<script>window.__pwned=1</script>"
     cite = watched.inner_text("#来源与引用 + p")
     assert "“打通服务职工‘最后一公里’<script>" in cite
 

@@ -69,8 +69,8 @@ class Case(_Strict):
     title: Text(LIMITS["title"]) = Field(description="案例标题")
     organization: Text(LIMITS["organization"]) = Field(description="实施单位，如 云南省总工会")
     region: Region
-    level: Text(20) = Field(description="实施单位层级，见 cases/_vocab/levels.yaml")
-    themes: Annotated[list[Text(20)], Field(min_length=1, max_length=3)] = Field(
+    level: Text(40) = Field(description="实施单位层级，见 cases/_vocab/levels.yaml")
+    themes: Annotated[list[Text(40)], Field(min_length=1, max_length=3)] = Field(
         description="1–3 个工作领域，见 cases/_vocab/themes.yaml")
     tags: Annotated[list[Text(LIMITS["tag"])], Field(max_length=LIMITS["tags"])] = Field(default_factory=list, description="自由关键词，如 枫桥经验")
     year: Annotated[StrictInt, Field(ge=FIRST_YEAR, le=2100)] = Field(description="做法所报告的年份")
