@@ -71,7 +71,7 @@ def test_a_title_missing_from_the_pdf_is_named(pdfs):
 
 def test_make_pdf_checks_the_whole_library_volume(pdfs, monkeypatch, capsys):
     """cmd_pdf checks the volume it wrote (here: the fixture's, with one case too many)."""
-    monkeypatch.setattr(cli, "write_volumes", lambda *args: [pdfs["library"]])
+    monkeypatch.setattr(pdf_module, "write_volumes", lambda *args: [pdfs["library"]])
     monkeypatch.setattr(cli, "plan_volumes", lambda library: [volume_with_a_stranger()])
     assert cli.main(["pdf", "--only", "library"]) == 1
     assert capsys.readouterr().err == ("PDF 分册 library.pdf 缺少 1 个案例的标题（目录和正文中应各有一次）："
