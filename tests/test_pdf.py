@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from scripts.casebook import cli
 from scripts.casebook import pdf as pdf_module
+from scripts.casebook import volumes as volumes_module
 from scripts.casebook.figures import format_metric
 from scripts.casebook.invariant import InvariantError, check_pdf, pdf_missing_titles
 from scripts.casebook.library import load_library
@@ -72,11 +73,11 @@ def test_a_title_missing_from_the_pdf_is_named(pdfs):
 def test_make_pdf_checks_the_whole_library_volume(pdfs, monkeypatch, capsys):
     """cmd_pdf checks the volume it wrote (here: the fixture's, with one case too many)."""
     monkeypatch.setattr(pdf_module, "write_volumes", lambda *args: [pdfs["library"]])
-    monkeypatch.setattr(cli, "plan_volumes", lambda library: [volume_with_a_stranger()])
+    monkeypatch.setattr(volumes_module, "plan_volumes", lambda library: [volume_with_a_stranger()])
     assert cli.main(["pdf", "--only", "library"]) == 1
     assert capsys.readouterr().err == ("PDF 分册 library.pdf 缺少 1 个案例的标题（目录和正文中应各有一次）："
                                        "“不在此册中的‘陌生’案例”\n")
-    monkeypatch.setattr(cli, "plan_volumes", lambda library: [VOLUMES["library"]])
+    monkeypatch.setattr(volumes_module, "plan_volumes", lambda library: [VOLUMES["library"]])
     assert cli.main(["pdf", "--only", "library"]) == 0
 
 
