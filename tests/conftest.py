@@ -1,6 +1,7 @@
 """Shared fixtures: a throw-away project tree with the real vocabularies."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import textwrap
@@ -85,6 +86,30 @@ def payload_site(tmp_path_factory) -> Path:
     from scripts.casebook.build import build_site
 
     return build_site(tmp_path_factory.mktemp("payload"), payload_library())
+
+
+@contextlib.contextmanager
+def served(directory: Path):
+    """The base URL of a built site served on localhost (gzip, as static hosts do)."""
+    from scripts.casebook.build import serve
+
+    server = serve(directory)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@contextlib.contextmanager
+def recording_page(browser):
+    """A desktop-sized page that records the URLs it requests (`page.requests`)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    try:
+        yield page
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="module")

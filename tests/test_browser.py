@@ -5,9 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, recording_page, served
 
-from scripts.casebook.build import serve
 from scripts.casebook.library import load_library
 
 LIBRARY, _ = load_library(ROOT)
@@ -15,19 +14,14 @@ LIBRARY, _ = load_library(ROOT)
 
 @pytest.fixture(scope="module")
 def base_url(site):
-    server = serve(site)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(site) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    requests = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.requests = requests
-    yield page
-    page.close()
+    with recording_page(browser) as page:
+        yield page
 
 
 def header_search(page, base_url, query) -> list[str]:

@@ -9,9 +9,9 @@ import re
 from urllib.parse import quote
 
 import pytest
+from conftest import recording_page, served
 from payloads import SOURCE_HTML_URL, SOURCE_JS_URL, THEME
 
-from scripts.casebook.build import serve
 
 PAGES = [
     "",
@@ -48,20 +48,17 @@ OFFENDERS = """() => {
 
 @pytest.fixture(scope="module")
 def payload_url(payload_site):
-    server = serve(payload_site)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(payload_site) as url:
+        yield url
 
 
 @pytest.fixture
 def watched(browser):
     """A page that records dialogs and requests."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.dialogs, page.requests = [], []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.on("request", lambda r: page.requests.append(r.url))
-    yield page
-    page.close()
+    with recording_page(browser) as page:
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        yield page
 
 
 def served_title(site, path: str) -> str:

@@ -69,35 +69,27 @@ def test_quote_across_a_line_break_of_the_source_matches(tree, sources):
     assert check(tree, sources) == ([], [])
 
 
-def test_prose_copied_word_for_word_is_refused(tree, sources):
-    text = VALID.replace("summary: 一句话摘要。", "summary: 建立省内首家建设工程工会联合会并覆盖全体参建单位。")
-    tree.write_case(text)
-    assert check(tree, sources)[0] == [
-        f"{F}:{line(text, 'summary:')}: summary: 与来源原文有连续 24 个字相同或几乎相同"
-        "（“建立省内首家建设工程工会联合会并覆盖全体参建单位”），请用本库自己的话改写（《》中的书名和“”中的名称除外）"]
+STRETCH = "请用本库自己的话改写（《》中的书名和“”中的名称除外）"
 
 
-def test_near_copy_with_a_character_swapped_is_refused(tree, sources):
-    text = VALID.replace("summary: 一句话摘要。", "summary: 建立省内首个建设工程工会联合会、并覆盖全体参建单位。")
-    tree.write_case(text)
-    assert check(tree, sources)[0] == [
-        f"{F}:{line(text, 'summary:')}: summary: 与来源原文有连续 24 个字相同或几乎相同"
-        "（“建立省内首个建设工程工会联合会并覆盖全体参建单位”），请用本库自己的话改写（《》中的书名和“”中的名称除外）"]
-
-
-def test_near_copy_of_a_whole_clause_is_refused(tree, sources):
+@pytest.mark.parametrize("field, written, message", [
+    # word for word
+    ("summary", "建立省内首家建设工程工会联合会并覆盖全体参建单位。",
+     "与来源原文有连续 24 个字相同或几乎相同（“建立省内首家建设工程工会联合会并覆盖全体参建单位”），" + STRETCH),
+    # a character swapped and a 、 added
+    ("summary", "建立省内首个建设工程工会联合会、并覆盖全体参建单位。",
+     "与来源原文有连续 24 个字相同或几乎相同（“建立省内首个建设工程工会联合会并覆盖全体参建单位”），" + STRETCH),
     # 14 characters in a row, below the stretch rule: the clause as a whole is still the source's
-    text = VALID.replace("problem: 职工找不到工会。", "problem: 需要全线标段施工任务安全、有序推进。")
+    ("problem", "需要全线标段施工任务安全、有序推进。",
+     "这一句与来源原文几乎相同（82% 的六字片段见于原文）：“需要全线标段施工任务安全、有序推进”，请用本库自己的话改写"),
+    # a name in quotation marks is a fact, not copying
+    ("summary", "成立“省内首家建设工程工会联合会并覆盖全体参建单位”。", None),
+], ids=["word for word", "character swapped", "whole clause", "name in quotation marks"])
+def test_copied_prose(tree, sources, field, written, message):
+    old = {"summary": "summary: 一句话摘要。", "problem": "problem: 职工找不到工会。"}[field]
+    text = VALID.replace(old, f"{field}: {written}")
     tree.write_case(text)
-    assert check(tree, sources)[0] == [
-        f"{F}:{line(text, 'problem:')}: problem: 这一句与来源原文几乎相同（82% 的六字片段见于原文）："
-        "“需要全线标段施工任务安全、有序推进”，请用本库自己的话改写"]
-
-
-def test_names_in_quotation_marks_are_not_copying(tree, sources):
-    text = VALID.replace("summary: 一句话摘要。", "summary: 成立“省内首家建设工程工会联合会并覆盖全体参建单位”。")
-    tree.write_case(text)
-    assert check(tree, sources) == ([], [])
+    assert check(tree, sources)[0] == ([f"{F}:{line(text, field + ':')}: {field}: {message}"] if message else [])
 
 
 def test_detector_on_the_kinds_the_review_found(tmp_path):
@@ -216,14 +208,15 @@ def test_source_errors_are_chinese_with_lines(tree):
     path.write_text(original + "- id: Wenling Union Reform\n  text_file: ../../etc/passwd\n"
                     "- id: reform-year-2016\n  title: 重复\n", encoding="utf-8")
     first = len(original.splitlines()) + 1
+    n = len(VOCAB.sources) + 1  # the position of the first appended entry
     with pytest.raises(VocabularyError) as err:
         load_vocabularies(tree.root / "cases" / "_vocab", tree.root)
     assert [str(p) for p in err.value.problems] == [
-        f"cases/_vocab/sources.yaml:{first}: 第5项 id: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers",
-        f"cases/_vocab/sources.yaml:{first}: 第5项 title: 缺少必填字段",
-        f"cases/_vocab/sources.yaml:{first + 1}: 第5项 text_file: 应为原文副本的文件名，如 004_e2de244b57a95646.txt"
+        f"cases/_vocab/sources.yaml:{first}: 第{n}项 id: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers",
+        f"cases/_vocab/sources.yaml:{first}: 第{n}项 title: 缺少必填字段",
+        f"cases/_vocab/sources.yaml:{first + 1}: 第{n}项 text_file: 应为原文副本的文件名，如 004_e2de244b57a95646.txt"
         "（只含字母、数字、点、下划线和连字符）",
-        f"cases/_vocab/sources.yaml:{first + 2}: 第6项 id: “reform-year-2016”与第4项重复，请删除或改用另一个值"]
+        f"cases/_vocab/sources.yaml:{first + 2}: 第{n + 1}项 id: “reform-year-2016”与第4项重复，请删除或改用另一个值"]
 
 
 def test_vocabulary_errors_stop_the_check_with_a_chinese_summary(tree):

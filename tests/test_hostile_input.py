@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import ROOT, VALID
@@ -77,12 +76,10 @@ def test_value_beyond_any_figure(tree):
 
 
 # -- 5. cheap inputs that held CI for minutes -----------------------------------------------------
-def test_huge_quote_is_refused_quickly(tree):
+def test_huge_quote_is_refused_by_size_before_it_is_parsed(tree):
+    # its cost is measured by `make bench` (scripts/bench.py check), not asserted here
     tree.write_case(VALID.replace("quote: 会员780万人", 'quote: "' + "1," * 300_000 + '"'))
-    started = time.perf_counter()
-    errors = check(tree)
-    assert errors == [f"{F}:1: 文件过大（600 KB，上限 200 KB），一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文"]
-    assert time.perf_counter() - started < 30  # a backstop against a hang, not a speed target
+    assert check(tree) == [f"{F}:1: 文件过大（600 KB，上限 200 KB），一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文"]
 
 
 def test_long_titles_are_refused_before_any_comparison(tree):
@@ -162,15 +159,15 @@ def test_records_outside_a_year_folder_are_errors(tree):
 # -- 1. vocabularies: every slug and id is a safe URL part, every URL http(s) ---------------------
 @pytest.mark.parametrize("file, entry, message", [
     ("sources", "- id: x\n  title: 标题\n  url: \"javascript://%0aalert(1)\"\n",
-     "第5项 url: 应为以 http:// 或 https:// 开头的网址，且不含空格、引号和尖括号"),
+     "第{n}项 url: 应为以 http:// 或 https:// 开头的网址，且不含空格、引号和尖括号"),
     ("sources", "- id: y\n  title: 标题\n  url: \"https://example.org/\\\"><script>alert(1)</script>\"\n",
-     "第5项 url: 应为以 http:// 或 https:// 开头的网址，且不含空格、引号和尖括号"),
+     "第{n}项 url: 应为以 http:// 或 https:// 开头的网址，且不含空格、引号和尖括号"),
     ("regions", "- {name: 测试省, short: 测试, slug: '<img src=x onerror=alert(1)>'}\n",
-     "第36项 slug: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers"),
+     "第{n}项 slug: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers"),
     ("levels", "- {name: 社区, slug: ../../../../x}\n",
-     "第7项 slug: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers"),
+     "第{n}项 slug: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers"),
     ("themes", "- {name: 测试领域, slug: Test_Theme}\n",
-     "第17项 slug: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers"),
+     "第{n}项 slug: 只能使用小写英文字母、数字和连字符（用于网址），如 women-workers"),
 ])
 def test_vocabulary_payloads_are_refused(tree, file, entry, message):
     from scripts.casebook.vocab import VocabularyError
@@ -180,4 +177,5 @@ def test_vocabulary_payloads_are_refused(tree, file, entry, message):
     with pytest.raises(VocabularyError) as err:
         load_vocabularies(tree.root / "cases" / "_vocab", tree.root)
     where = len(text.splitlines()) + 1 + ("url:" in entry) * 2
-    assert [str(p) for p in err.value.problems] == [f"cases/_vocab/{file}.yaml:{where}: {message}"]
+    n = len(getattr(load_vocabularies(ROOT / "cases" / "_vocab"), file)) + 1  # the appended entry
+    assert [str(p) for p in err.value.problems] == [f"cases/_vocab/{file}.yaml:{where}: {message.format(n=n)}"]

@@ -92,14 +92,12 @@ def one_case_library(tree):
 
 def test_build_site_stops_when_an_output_loses_a_case(tree, monkeypatch):
     library = one_case_library(tree)
-    write_data = render.write_data
+    data_files = render.data_files
 
-    def losing(library, data_dir):  # the open data lose the only case
-        written = write_data(library, data_dir)
-        (data_dir / "cases.json").write_text("[]", encoding="utf-8")
-        return written
+    def losing(library):  # the open data lose the only case
+        return {**data_files(library), "data/cases.json": b"[]"}
 
-    monkeypatch.setattr(render, "write_data", losing)
+    monkeypatch.setattr(render, "data_files", losing)
     with pytest.raises(InvariantError) as err:
         build_site(tree.root / "work", library)
     assert str(err.value) == message("开放数据 data/cases.json 缺少 1 个案例：2024-yunnan-test-case")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .invariant import check_site
 from .library import Library
-from .render import GENERATED, render_site
+from .render import GENERATED, Rendered, render_site
 from .search import copy_lunr, write_index, write_user_dictionary
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -25,9 +25,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def generate_docs(library: Library, root: Path) -> tuple[list[str], int]:
+def generate_docs(library: Library, root: Path) -> tuple[Rendered, int]:
     """Pages, data files, the jieba user dictionary and lunr.js for the project at `root`;
-    returns the pages written and the number of dictionary words."""
+    returns what was rendered and the number of dictionary words."""
     written = render_site(library, root / "docs", TEMPLATES)
     words = write_user_dictionary(library, root / USER_DICTIONARY)
     copy_lunr(PROJECT, root / "docs")

@@ -103,9 +103,8 @@ def cmd_pages(args) -> int:
     library = valid_library(args, "页面")
     if library is None:
         return 1
-    refresh_schema(args.root, library.vocab)
     written, words = generate_docs(library, args.root)
-    print(f"已生成 {len(written)} 个页面（{len(library.cases)} 个案例），检索词典 {words} 个词。")
+    print(f"已生成 {len(written.pages)} 个页面（{len(library.cases)} 个案例），检索词典 {words} 个词。")
     return 0
 
 

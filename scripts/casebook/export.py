@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 from .library import Library
 from .model import Case
@@ -63,8 +62,9 @@ def cases_csv(library: Library) -> str:
     return out.getvalue()
 
 
-def write_data(library: Library, data_dir: Path) -> list[Path]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+def data_files(library: Library) -> dict[str, bytes]:
+    """The data files under docs/data/, by their path under docs/ (the pre-build step writes
+    them with the pages)."""
     files = {
         "finder.json": json.dumps(finder_data(library), ensure_ascii=False, separators=(",", ":")),
         "cases.json": json.dumps([c.model_dump(exclude_none=True) for c in library.cases],
@@ -72,6 +72,4 @@ def write_data(library: Library, data_dir: Path) -> list[Path]:
         # UTF-8 with BOM so that Excel opens the Chinese text correctly
         "cases.csv": "\ufeff" + cases_csv(library),
     }
-    for name, text in files.items():
-        (data_dir / name).write_text(text, encoding="utf-8")
-    return [data_dir / n for n in files]
+    return {f"data/{name}": text.encode("utf-8") for name, text in files.items()}

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from .text import INVISIBLE
+
 
 @dataclass
 class Problem:
@@ -60,11 +62,8 @@ MAX_FILE_BYTES = 200_000   # a long record is ~10 KB; anything near this is a mi
 MAX_DEPTH = 8              # a record nests four levels deep (metrics → item → field)
 MAX_DIGITS = 15            # beyond this a "number" is not a figure anyone reports
 
-# Characters that are invisible or turn text around: a title made of them looks empty or
-# reads differently from what it says. C0/C1 controls other than tab and line breaks,
-# bidirectional overrides and isolates, zero-width characters and a BOM inside the text.
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
-                     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+# Invisible characters: a title made of them looks empty, or reads differently from what it says.
+_HIDDEN = re.compile(f"[{INVISIBLE}]")
 _HIDDEN_NAMES = {"\u202e": "从右到左覆盖", "\u202d": "从左到右覆盖", "\u200b": "零宽空格",
                  "\u200c": "零宽不连字", "\u200d": "零宽连字", "\ufeff": "字节顺序标记"}
 
@@ -235,6 +234,11 @@ def parse_yaml(text: str, file: str) -> Document:
     finally:
         loader.dispose()
     return Document(file, data, lines)
+
+
+def shown(path: Path, root: Path) -> str:
+    """A path as messages show it: relative to the project when inside it."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def load_file(path: Path, display: str | None = None) -> tuple[Document | None, Problem | None]:

@@ -4,8 +4,6 @@ The JSON Schema that editors' tools use (schema/case.schema.json) is exported fr
 models plus the vocabularies (see schema.py); field descriptions are in Chinese because
 editors read them in their editor's hover text.
 """
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints

@@ -13,14 +13,14 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .export import write_data
+from .export import data_files
 from .figures import format_metric
 from .library import FACETS, Catalog, Library
 from .model import Case
@@ -166,13 +166,6 @@ class PageWriter:
         return self.pages
 
 
-def data_files(library: Library) -> dict[str, bytes]:
-    """The data files export.py writes (data/…), read back into memory."""
-    with tempfile.TemporaryDirectory() as tmp:
-        written = write_data(library, Path(tmp) / "data")
-        return {f"data/{path.relative_to(Path(tmp) / 'data').as_posix()}": path.read_bytes() for path in written}
-
-
 def generated_files(docs_dir: Path) -> set[str]:
     """Paths under docs/ (posix, relative) of the files the build owns, as they are now."""
     found = set()
@@ -185,14 +178,13 @@ def generated_files(docs_dir: Path) -> set[str]:
     return found
 
 
-class Rendered(list):
-    """Every generated page (a list, as the pre-build step has always returned), plus what
-    the sync changed on disk: `changed` (new or different files) and `removed`."""
-
-    def __init__(self, pages, changed: list[str], removed: list[str]):
-        super().__init__(pages)
-        self.changed = changed
-        self.removed = removed
+@dataclass
+class Rendered:
+    """Every generated page, and what the sync changed on disk: `changed` (new or different
+    files, data included) and `removed`."""
+    pages: list[str]
+    changed: list[str]
+    removed: list[str]
 
 
 def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
@@ -227,4 +219,4 @@ def render_site(library: Library, docs_dir: Path, template_dir: Path) -> Rendere
     pages = PageWriter(library, template_dir).write_all()
     files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
     changed, removed = sync_generated(docs_dir, files)
-    return Rendered(pages, changed, removed)
+    return Rendered(list(pages), changed, removed)

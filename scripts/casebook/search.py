@@ -71,7 +71,8 @@ def copy_lunr(project: Path, docs_dir: Path) -> Path:
         raise FileNotFoundError("缺少 node_modules/lunr/lunr.min.js，请先运行 npm ci（make 会自动运行）")
     target = docs_dir / "assets" / "javascripts" / "lunr.min.js"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    if not target.is_file() or target.read_bytes() != source.read_bytes():  # untouched: mkdocs serve idles
+        shutil.copyfile(source, target)
     return target
 
 

@@ -19,15 +19,16 @@ import threading
 import time
 from pathlib import Path
 
-from .build import generate_docs
+from .build import PROJECT, generate_docs
 from .library import load_library
 from .vocab import VocabularyError
 
 POLL = 0.5     # seconds between two looks at cases/
 SETTLE = 0.3   # a change is handled once cases/ has stayed the same this long
-# mkdocs's INFO lines and jieba's loading messages (printed on every rebuild); warnings,
-# errors and tracebacks still reach the terminal.
-NOISE = re.compile(r"INFO\b|Building prefix dict|Loading model|Prefix dict has been built|Dumping model")
+# mkdocs's INFO lines (printed on every rebuild); warnings, errors and tracebacks still reach
+# the terminal. The end-of-life banner and jieba's loading lines are silenced at the source
+# by `casebook mkdocs`, the same quiet wrapper `make build` uses.
+NOISE = re.compile(r"INFO\b")
 KEEP = "预览保留上次生成的页面；修正后会自动更新。"
 
 _print_lock = threading.Lock()
@@ -72,8 +73,7 @@ def differences(before: dict, after: dict) -> list[str]:
 
 
 def regenerate(root: Path, if_broken: str = KEEP):
-    """One run of the pre-build step. Returns the generated pages (with `.changed` and
-    `.removed`, see render.Rendered), or None after printing the errors, as `make check`
+    """One run of the pre-build step. Returns what was rendered (render.Rendered), or None after printing the errors, as `make check`
     prints them, and `if_broken`: docs/ is left alone."""
     try:
         library, report = load_library(root)
@@ -106,9 +106,10 @@ def forward(stream, port: int) -> None:
 
 
 def start_mkdocs(root: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(PROJECT))
     process = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "-f", str(root / "mkdocs.yml")],
+        [sys.executable, "-m", "scripts.casebook", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}",
+         "-f", str(root / "mkdocs.yml")],
         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, encoding="utf-8", errors="replace", bufsize=1)
     threading.Thread(target=forward, args=(process.stdout, port), daemon=True).start()
@@ -179,7 +180,7 @@ def serve(root: Path, port: int | None = None) -> int:
         if pages is None and not had_pages:
             return 1
         if pages is not None:
-            say(f"已生成 {len(pages)} 个页面，正在启动预览……")
+            say(f"已生成 {len(pages.pages)} 个页面，正在启动预览……")
         process = start_mkdocs(root, port)
         watch(root, process, seen, broken=pages is None)
         say(f"预览服务器意外退出（返回码 {process.returncode}），原因见上方信息。")

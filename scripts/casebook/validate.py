@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .fidelity import SourceLibrary
 from .figures import check_metric
-from .load import Document, Problem, format_field, load_file
+from .load import Document, Problem, format_field, load_file, shown
 from .messages import pydantic_message, unknown
 from .model import SUMMARY_MAX, Case, Measure, Metric, Region, SourceRef
 from .vocab import Vocabularies
@@ -215,9 +215,6 @@ _YEAR_FOLDER = re.compile(r"^\d{4}$")
 def scan_cases(cases_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     """Record files, cases/<year>/<id>.yaml, and a problem for everything else under cases/:
     a file that is not published must never pass unnoticed."""
-    def shown(path: Path) -> str:
-        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
     records, problems = [], []
     for entry in sorted(cases_dir.iterdir()):
         if entry.name == "_vocab" and entry.is_dir() and not entry.is_symlink():
@@ -225,16 +222,16 @@ def scan_cases(cases_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
         if entry.name == "_template.yaml" and entry.is_file() and not entry.is_symlink():
             continue
         if not (_YEAR_FOLDER.match(entry.name) and entry.is_dir() and not entry.is_symlink()):
-            problems.append(Problem(shown(entry), 1, "", "cases/ 中只能有年份文件夹（如 2024/）、_vocab/ 和 "
+            problems.append(Problem(shown(entry, root), 1, "", "cases/ 中只能有年份文件夹（如 2024/）、_vocab/ 和 "
                                     "_template.yaml；记录请放到 cases/<年份>/<编号>.yaml，否则不会发布"))
             continue
         for path in sorted(entry.iterdir()):
             if path.is_symlink():
-                problems.append(Problem(shown(path), 1, "", "记录不能是符号链接，请改为普通文件"))
+                problems.append(Problem(shown(path, root), 1, "", "记录不能是符号链接，请改为普通文件"))
             elif path.is_dir():
-                problems.append(Problem(shown(path), 1, "", "年份文件夹中只能有记录文件，不能再有文件夹"))
+                problems.append(Problem(shown(path, root), 1, "", "年份文件夹中只能有记录文件，不能再有文件夹"))
             elif path.suffix != ".yaml":
-                problems.append(Problem(shown(path), 1, "", "记录文件的扩展名应为 .yaml（小写），否则不会发布"))
+                problems.append(Problem(shown(path, root), 1, "", "记录文件的扩展名应为 .yaml（小写），否则不会发布"))
             else:
                 records.append(path)
     return records, problems
@@ -258,8 +255,8 @@ def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None,
     missing_texts: set[str] = set()
     seen: dict[str, str] = {}
     for path in paths:
-        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        doc, problem = load_file(path, shown)
+        display = shown(path, root)
+        doc, problem = load_file(path, display)
         if problem:
             report.errors.append(problem)
             continue
@@ -271,17 +268,17 @@ def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None,
             else:
                 errors = errors + texts.check(case, text)
                 case = None if errors else case
-        problems = [Problem(shown, doc.line_of(loc), format_field(loc), msg) for loc, msg in errors]
+        problems = [Problem(display, doc.line_of(loc), format_field(loc), msg) for loc, msg in errors]
         report.errors += sorted(problems, key=lambda p: p.line)
-        report.warnings += sorted((Problem(shown, doc.line_of(loc), format_field(loc), msg) for loc, msg in warnings),
+        report.warnings += sorted((Problem(display, doc.line_of(loc), format_field(loc), msg) for loc, msg in warnings),
                                   key=lambda p: p.line)
         if case is None:
             continue
         if case.id in seen:
-            report.errors.append(Problem(shown, doc.line_of(("id",)), "id",
+            report.errors.append(Problem(display, doc.line_of(("id",)), "id",
                                          f"编号“{case.id}”与 {seen[case.id]} 重复，请改用另一个编号"))
             continue
-        seen[case.id] = shown
+        seen[case.id] = display
         report.records.append(Record(case, doc, path))
     for key in sorted(missing_texts):
         name = vocab.source(key).text_file

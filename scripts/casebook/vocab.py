@@ -11,8 +11,9 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
-from .load import Problem, format_field, load_file
+from .load import Problem, format_field, load_file, shown
 from .messages import PATTERN_MEANING, pydantic_message
+from .model import Text
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 URL = r"^https?://[^\s<>\"'`\\]+$"
@@ -20,10 +21,6 @@ TEXT_FILE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\.txt$"
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=60)]
-
-
-def Text(limit: int):  # noqa: N802
-    return Annotated[str, StringConstraints(min_length=1, max_length=limit, strip_whitespace=True)]
 
 
 class _Entry(BaseModel):
@@ -256,14 +253,12 @@ def load_vocabularies(vocab_dir: Path, root: Path | None = None) -> Vocabularies
     loaded, problems = {}, []
     for name, model in VOCAB_FILES.items():
         path = vocab_dir / f"{name}.yaml"
-        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        loaded[name], found = _load_list(path, display, model)
+        loaded[name], found = _load_list(path, shown(path, root), model)
         problems += found
     for path in sorted(vocab_dir.iterdir()) if vocab_dir.is_dir() else []:
         if path.suffix == ".yaml" and path.stem in VOCAB_FILES and not path.is_symlink():
             continue
-        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        problems.append(Problem(display, 1, "", "词表文件夹中只能有这些文件："
+        problems.append(Problem(shown(path, root), 1, "", "词表文件夹中只能有这些文件："
                                 + "、".join(f"{n}.yaml" for n in VOCAB_FILES) + "（不能是符号链接）"))
     if not problems:
         try:
