@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = Path(os.environ.get("CASEBOOK_SOURCES") or ROOT.parent / "shared" / "sources")
 if os.environ.get("CASEBOOK_SOURCES") and not SOURCES.is_dir():
     raise SystemExit(f"CASEBOOK_SOURCES={SOURCES} 不存在：要核对原文，请给出原文副本文件夹")
+# the source checks are for the real records (test_sources.py); commands the tests run on
+# their own small trees must not inherit them
+os.environ.pop("CASEBOOK_SOURCES", None)
 # Debian's chromium here and in .ci/run; the PR workflow points CHROMIUM at the runner's Chrome
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -43,8 +43,9 @@ def check(tree, sources=None):
 
 
 def cli(tree, *args, env=None):
-    return subprocess.run([sys.executable, "-m", "scripts.casebook", "--root", str(tree.root), *args],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    """The command line on `tree`, without the source texts `make test SOURCES=…` passes on."""
+    return subprocess.run([sys.executable, "-m", "scripts.casebook", "--root", str(tree.root), *args], cwd=ROOT,
+                          capture_output=True, text=True, env={**os.environ, "CASEBOOK_SOURCES": "", **(env or {})})
 
 
 # -- 1. quotes and copied prose, against the source texts -------------------------------------
@@ -265,8 +266,10 @@ def test_failed_make_check_ends_with_the_chinese_summary(tmp_path):
     (project / ".venv").symlink_to(ROOT / ".venv")
     bad = project / "cases" / "2024" / "2024-yunnan-dianzhong-water-contest.yaml"
     bad.write_text(bad.read_text(encoding="utf-8").replace("level: 省级", "level: 省"), encoding="utf-8")
+    # a make of its own: not the SOURCES=… an outer `make test SOURCES=…` hands down (environment, MAKEFLAGS)
+    outer = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SOURCES", "CASEBOOK_SOURCES")
     run = subprocess.run(["make", "-s", "check"], cwd=project, capture_output=True, text=True,
-                         env={**os.environ, "CASEBOOK_SOURCES": ""})
+                         env={k: v for k, v in os.environ.items() if k not in outer})
     assert run.returncode != 0
     assert "make: ***" not in run.stderr and "Error" not in run.stderr
     assert run.stderr.strip().splitlines()[-1] == "检查未通过：1 个错误，涉及 1 个文件（共 44 个记录文件）。".replace(

@@ -1,6 +1,7 @@
 """One test per class of bad record: the exact `path:line: field: message` an editor sees."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -169,13 +170,13 @@ def test_folded_chinese_lines_join_without_spaces(tree):
 def test_check_command_exit_codes_and_output(tree):
     tree.write_case(VALID.replace("level: 省级", "level: 省"))
     run = subprocess.run([sys.executable, "-m", "scripts.casebook", "--root", str(tree.root), "check"],
-                         cwd=ROOT, capture_output=True, text=True)
+                         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "CASEBOOK_SOURCES": ""})
     assert run.returncode == 1
     assert run.stdout.splitlines()[0] == f"{F}:{line(VALID, 'level:')}: level: 未知层级“省”，是否应为“省级”？"
     assert "检查未通过：1 个错误" in run.stderr
     tree.write_case()
     run = subprocess.run([sys.executable, "-m", "scripts.casebook", "--root", str(tree.root), "check"],
-                         cwd=ROOT, capture_output=True, text=True)
+                         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "CASEBOOK_SOURCES": ""})
     assert run.returncode == 0
     assert run.stdout.splitlines() == [
         "未核对原文：要核对引文是否逐字一致、行文是否照抄原文，请运行 make check SOURCES=<原文副本文件夹>"
