@@ -47,6 +47,12 @@ source:
 """
 
 
+def line(text: str, needle: str, nth: int = 1) -> int:
+    """1-based line of the nth line containing `needle` in `text`."""
+    hits = [i for i, l in enumerate(text.splitlines(), 1) if needle in l]
+    return hits[nth - 1]
+
+
 class Tree:
     """A project tree in a temp folder: cases/_vocab copied from the real project."""
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, VALID
+from conftest import ROOT, VALID, line
 
 from scripts.casebook.fidelity import SourceText
 from scripts.casebook.scaffold import guess_level, propose_id
@@ -23,10 +23,6 @@ VOCAB = load_vocabularies(ROOT / "cases" / "_vocab")
 # repository): a line break inside a figure's sentence, as the extracted texts have them.
 SOURCE = ("云南省总工会组织参建职工开展劳动竞赛，全省会员780万人。各级工会受理职工投诉\n\n1200件，"
           "建立省内首家建设工程工会联合会并覆盖全体参建单位，确保全线标段施工任务安全有序推进。\n")
-
-
-def line(text: str, needle: str) -> int:
-    return next(i for i, l in enumerate(text.splitlines(), 1) if needle in l)
 
 
 @pytest.fixture

@@ -5,18 +5,12 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT, VALID
+from conftest import ROOT, VALID, line
 
 from scripts.casebook.validate import validate
 from scripts.casebook.vocab import load_vocabularies
 
 F = "cases/2024/2024-yunnan-test-case.yaml"
-
-
-def line(text: str, needle: str, nth: int = 1) -> int:
-    """1-based line of the nth line containing `needle` in `text`."""
-    hits = [i for i, l in enumerate(text.splitlines(), 1) if needle in l]
-    return hits[nth - 1]
 
 
 def check(tree):

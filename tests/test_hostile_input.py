@@ -7,16 +7,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, VALID
+from conftest import ROOT, VALID, line
 
 from scripts.casebook.validate import validate
 from scripts.casebook.vocab import load_vocabularies
 
 F = "cases/2024/2024-yunnan-test-case.yaml"
-
-
-def line(text: str, needle: str) -> int:
-    return next(i for i, l in enumerate(text.splitlines(), 1) if needle in l)
 
 
 def check(tree):
