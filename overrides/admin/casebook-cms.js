@@ -79,9 +79,37 @@
     return lines;
   }
 
+  // Folded (>-) paragraphs broken over several lines are joined the way the Python loader
+  // joins them (no space where a break touches Chinese), not with YAML's spaces.
+  var CJK = /[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·]/;
+  function refold(text) {
+    var lines = text.split("\n"), out = [], i = 0;
+    while (i < lines.length) {
+      var line = lines[i++];
+      out.push(line);
+      var head = /^(\s*)(?:- )?[A-Za-z_]+: >-$/.exec(line);
+      if (!head) continue;
+      var body = [];
+      while (i < lines.length && (lines[i].trim() === "" || lines[i].search(/\S/) > head[1].length + (line.trim().indexOf("- ") === 0 ? 2 : 0))) {
+        body.push(lines[i++]);
+      }
+      while (body.length && body[body.length - 1].trim() === "") { body.pop(); i--; }
+      if (!body.length) continue;
+      var pad = body[0].match(/^\s*/)[0], joined = "";
+      body.forEach(function (l) {
+        l = l.trim();
+        if (!l) joined = joined.replace(/ +$/, "") + "\n";
+        else if (!joined || joined.slice(-1) === "\n") joined += l;
+        else joined += (CJK.test(joined.slice(-1)) || CJK.test(l[0]) ? "" : " ") + l;
+      });
+      joined.trim().split("\n").forEach(function (p, k) { if (k) out.push(""); out.push(pad + p); });
+    }
+    return out.join("\n");
+  }
+
   var format = {
     fromFile: function (text) {
-      var data = load(text);
+      var data = load(refold(text));
       var isRecord = !!data && typeof data === "object" && !Array.isArray(data) &&
         text.indexOf(TEMPLATE_FIRST_LINE) !== 0;
       if (!isRecord) return {};

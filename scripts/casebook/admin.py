@@ -41,6 +41,8 @@ VOCABULARY_FIELDS = {
     ("metrics", "unit"): lambda v: v.unit_names,
     ("source", "publication"): lambda v: [{"label": f"{s.cited}（{s.id}）", "value": s.id} for s in v.sources],
 }
+# The model's id pattern, beginning with the year (as every id made by `make new` does).
+ID_IN_EDITOR = "^[0-9]{4}-" + ID_PATTERN[1:]
 PATTERN_NAMES = {ID_PATTERN: "id", PERIOD_PATTERN: "period", AS_OF_PATTERN: "as_of"}
 # Decap's files: the single-file build and the chunks it loads lazily from its own folder.
 DECAP_DIST = Path("node_modules") / "decap-cms" / "dist"
@@ -155,7 +157,9 @@ def _scalar_widget(tp, limits: dict, path: tuple, vocab: Vocabularies, label: st
             widget["max"] = limits["le"]
         return widget
     widget = {"widget": "text" if limits.get("max_length", 0) >= PARAGRAPH_MIN else "string"}
-    if "pattern" in limits:
+    if path == ("id",):  # the file's folder is the id's first four characters (see decap_config)
+        widget["pattern"] = [ID_IN_EDITOR, "编号以四位年份开头，只能使用小写英文字母、数字和连字符，如 2024-yunnan-dianzhong-water-contest"]
+    elif "pattern" in limits:
         widget["pattern"] = [limits["pattern"], PATTERN_MEANING[PATTERN_NAMES[limits["pattern"]]]]
     else:
         pattern = _length_pattern(limits, label)
@@ -243,7 +247,11 @@ def decap_config(vocab: Vocabularies, settings: dict, local_backend: str | None 
             "label_singular": "案例",
             "description": "每个案例一个文件 cases/<年份>/<编号>.yaml。保存后在“工作流”中标记为“待审核”，即提交为拉取请求，由维护者检查合并。",
             "folder": "cases",
-            "path": "{{fields.year}}/{{slug}}",
+            # cases/<year>/<id>.yaml: ids begin with their year (the form requires it), and
+            # the year is the id's first four characters because Decap turns the dot of
+            # {{fields.year}} in a path into a dash; truncate(4) appends "...", which the
+            # slug cleaning drops
+            "path": "{{slug | truncate(4)}}/{{slug}}",
             "slug": "{{fields.id}}",
             "identifier_field": "title",
             "extension": "yaml",
