@@ -38,7 +38,7 @@ def shots(tmp_path) -> Path:
 
 
 def open_editor(browser, url):
-    page = browser.new_page(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
+    page = browser.new_page(viewport={"width": 1200, "height": 760}, device_scale_factor=1)
     page.problems = []
     page.on("pageerror", lambda e: page.problems.append(str(e)))
     page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
@@ -81,6 +81,8 @@ def test_a_case_made_in_the_form_is_checked_and_published(browser, project, tmp_
         choose(page, "themes", "工会服务职工")
         choose(page, "themes", "基层工会建设")
         field(page, "year").fill("2024")
+        field(page, "id").scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / "form.png"))
         field(page, "summary").fill("昆明市总工会示例：在园区建设职工服务站点，为职工提供“一站式”服务。")
         field(page, "problem").fill("园区职工分散，找不到工会。")
         page.get_by_role("button", name="新增主要做法").click()
@@ -98,7 +100,6 @@ def test_a_case_made_in_the_form_is_checked_and_published(browser, project, tmp_
                 choose(page, "approx", approx, n)
             field(page, "quote", n).fill(quote)
         choose(page, "publication", "innovation-cases-2024")
-        page.screenshot(path=str(folder / "form.png"))
         publish(page)
         assert page.problems == []
         page.close()
@@ -147,6 +148,17 @@ def test_editing_a_case_changes_only_the_edited_field(browser, project, tmp_path
         section = field(page, "section")
         assert section.input_value() == "安徽省总工会"
         section.fill("安徽省总工会（就业援助）")
+        # the preview has the case page's sections, in its stylesheet
+        preview = page.frame_locator("#preview-pane")
+        headings = preview.locator("h2").all_inner_texts()
+        assert headings == ["针对问题", "主要做法", "成效", "经验启示"]
+        assert preview.locator("h3").first.inner_text() == "1. 作为年度头号任务"
+        assert "《全国工会重点工作创新案例选登》（innovation-cases-2024）（安徽省总工会（就业援助））" in \
+            preview.locator(".case-meta").inner_text()
+        # the site's stylesheet (extra.css) on Material's (which defines the colours)
+        assert preview.locator(".case-meta").evaluate(
+            "e => [getComputedStyle(e).borderLeftWidth, getComputedStyle(e).getPropertyValue('--md-primary-fg-color') !== '']"
+        ) == ["4px", True]
         page.screenshot(path=str(folder / "preview.png"))
         publish(page)
         assert page.problems == []

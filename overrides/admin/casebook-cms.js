@@ -134,15 +134,29 @@
     var value = entry.getIn(["data", key]);
     return value && value.toJS ? value.toJS() : [];
   }
+  // A select's label for its value (the source's title for its id), from the form's fields.
+  function optionLabel(fields, path, value) {
+    var field = null, list = fields;
+    path.forEach(function (name) {
+      field = list && list.find(function (f) { return f.get("name") === name; });
+      list = field && field.get("fields");
+    });
+    var options = field && field.get("options");
+    var option = options && options.find(function (o) { return o && o.get && o.get("value") === value; });
+    return option ? option.get("label") : value;
+  }
+
   var CasePreview = window.createClass({
     render: function () {
       var entry = this.props.entry;
+      var source = optionLabel(this.props.fields, ["source", "publication"], text(entry, ["source", "publication"]));
+      var section = text(entry, ["source", "section"]);
       var place = [text(entry, ["region", "province"]), text(entry, ["region", "city"]),
                    text(entry, ["region", "district"])].filter(Boolean).join(" · ");
       var metrics = list(entry, "metrics");
       var meta = [["实施单位", text(entry, ["organization"])], ["地区", place], ["层级", text(entry, ["level"])],
                   ["领域", list(entry, "themes").join(" · ")], ["年份", text(entry, ["year"])],
-                  ["关键词", list(entry, "tags").join("、")], ["来源", text(entry, ["source", "publication"])]];
+                  ["关键词", list(entry, "tags").join("、")], ["来源", source + (section ? "（" + section + "）" : "")]];
       return h("article", { className: "md-typeset casebook-preview" },
         h("h1", {}, text(entry, ["title"])),
         h("div", { className: "case-meta" }, h("ul", {}, meta.filter(function (m) { return m[1]; }).map(function (m) {
