@@ -17,6 +17,10 @@ from scripts.casebook.admin import build_admin, material_stylesheet
 from scripts.casebook.vocab import load_vocabularies
 
 
+GIT_ENV = {"PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@localhost",
+           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@localhost"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -28,14 +32,25 @@ def project_copy(target: Path) -> Path:
     for name in ("cases", "docs", "overrides", "schema"):
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("admin"))
     shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    # what editor() adds for the page; decap-server commits everything else it finds
+    (target / ".gitignore").write_text("docs/admin/\ndocs/assets/stylesheets/\n", encoding="utf-8")
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "copy")
     return target
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**GIT_ENV, "HOME": str(repo)}
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
 
 
 @contextlib.contextmanager
 def decap_server(project: Path):
-    """decap-server in its file-system mode, writing into `project`; yields its API URL."""
+    """decap-server in its git mode, standing in for GitHub: the editorial workflow saves each
+    case on a branch cms/cases/<slug> of `project` (a pull request's branch); yields its URL."""
     port = free_port()
-    env = {"PATH": "/usr/bin:/bin", "PORT": str(port), "MODE": "fs", "BIND_HOST": "127.0.0.1",
+    env = {**GIT_ENV, "HOME": str(project), "PORT": str(port), "MODE": "git", "BIND_HOST": "127.0.0.1",
            "GIT_REPO_DIRECTORY": str(project), "LOG_LEVEL": "warn"}
     process = subprocess.Popen(["node", str(ROOT / "node_modules" / "decap-server" / "dist" / "index.js")],
                                env=env, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

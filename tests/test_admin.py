@@ -2,6 +2,8 @@
 vocabularies; /admin/ on the built site loads from the site alone, without console errors."""
 from __future__ import annotations
 
+import os
+
 import yaml
 from conftest import ROOT, recording_page, served
 
@@ -22,7 +24,7 @@ def fields_by_path(fields, parent=()):
 
 def test_template_is_generated_from_the_model():
     assert (ROOT / "cases" / "_template.yaml").read_text(encoding="utf-8") == template_text(), \
-        "cases/_template.yaml 已过期：请运行 python -c 'from scripts.casebook.admin import template_text' 重新生成"
+        "cases/_template.yaml 已过期：请运行 .venv/bin/python -m scripts.casebook.admin 重新生成"
 
 
 def test_config_follows_the_model_and_the_vocabularies():
@@ -59,8 +61,46 @@ def test_admin_loads_from_the_site_alone(site, browser):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{base}/admin/")
         page.get_by_text("使用 GitHub 登录").wait_for()
-        page.wait_for_load_state("networkidle")
-        assert [u for u in page.requests if not u.startswith(base)] == []
+        # the login button shows once config.yml is read: everything before it was requested
+        loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        assert f"{base}/admin/config.yml" in loaded and f"{base}/admin/decap-cms.js" in loaded
+        assert [u for u in page.requests + loaded if not u.startswith(base)] == []
         assert errors == []
+        if os.environ.get("CASEBOOK_SCREENSHOTS"):  # for CONTRIBUTING.md
+            page.set_viewport_size({"width": 1200, "height": 500})
+            page.screenshot(path=str(ROOT / os.environ["CASEBOOK_SCREENSHOTS"] / "login.png"))
     config = yaml.safe_load((site / "admin" / "config.yml").read_text(encoding="utf-8"))
     assert config["backend"]["name"] == "github" and "local_backend" not in config
+
+
+def test_hostile_vocabularies_stay_data_in_the_config(payload_site):
+    from payloads import LEVEL, REGION, SOURCE_HTML_URL, THEME
+
+    config = yaml.safe_load((payload_site / "admin" / "config.yml").read_text(encoding="utf-8"))
+    by_path = dict(fields_by_path(config["collections"][0]["fields"]))
+    assert THEME.name in by_path[("themes",)]["options"] and LEVEL.name in by_path[("level",)]["options"]
+    assert REGION.name in by_path[("region", "province")]["options"]
+    assert {"label": f"{SOURCE_HTML_URL.cited}（payload-source）", "value": "payload-source"} in \
+        by_path[("source", "publication")]["options"]
+
+
+def test_hostile_records_round_trip_through_the_editors_format(payload_site, browser):
+    """Record text that looks like YAML, HTML or Markdown is written by the editor's format
+    so that the loader reads back exactly the same record."""
+    from payloads import payload_library
+
+    from scripts.casebook.load import parse_yaml
+
+    cases = [c.model_dump(exclude_none=True) for c in payload_library().cases]
+    tricky = dict(cases[-1], title="甲: 乙 #丙", tags=["- 列表", "{a: 1}", "'单引号'", '"双引号"', "true", "2024",
+                                                      "2023-11-30", "1+6+N", "% 百分", "@提及", "a\tb", " 前后空格 "],
+                  summary="第一段\n\n第二段: 含冒号\n- 像列表")
+    with served(payload_site) as base, recording_page(browser) as page:
+        page.goto(f"{base}/admin/")
+        page.get_by_text("使用 GitHub 登录").wait_for()
+        written = page.evaluate("cases => cases.map(c => CASEBOOK_FORMAT.toFile(c))", cases + [tricky])
+        assert page.evaluate("window.__pwned") is None
+    for case, text in zip(cases + [tricky], written):
+        assert text.startswith("# yaml-language-server: $schema=../../schema/case.schema.json\n")
+        # paragraphs are kept, the blank line between them being how a folded block writes one
+        assert parse_yaml(text, "x.yaml").data == dict(case, summary=case["summary"].replace("\n\n", "\n"))

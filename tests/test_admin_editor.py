@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from admin_harness import editor, project_copy
+from admin_harness import editor, git, project_copy
 from conftest import ROOT
 
 from scripts.casebook.build import build_site
@@ -41,7 +41,12 @@ def open_editor(browser, url):
     page = browser.new_page(viewport={"width": 1200, "height": 760}, device_scale_factor=1)
     page.problems = []
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    # the local backend answers 404 where GitHub's API does (an entry with no branch yet),
+    # which Chromium logs as a failed load; every other failed load or console error counts
+    page.on("console", lambda m: page.problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: page.problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not (r.status == 404 and r.url.endswith("/api/v1")) else None)
     page.goto(url)
     page.get_by_role("button", name="登录").click()
     page.get_by_text("＋ 案例").wait_for()
@@ -60,10 +65,24 @@ def choose(page, name: str, option: str, nth: int = 0):
     page.get_by_role("option", name=option, exact=False).first.click()
 
 
-def publish(page):
-    page.get_by_role("button", name="发布").first.click()
-    page.get_by_text("立即发布").click()
-    page.get_by_text("已发布").first.wait_for()
+def save_for_review(page):
+    """Save (a branch and, on GitHub, a fork's draft), then mark it ready for review (on
+    GitHub, the pull request)."""
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_text("修改已保存").wait_for()
+    page.get_by_text("状态: 草稿").click()
+    page.get_by_text("审核中", exact=True).click()
+    page.get_by_text("状态: 审核中").wait_for()
+
+
+def review_branch(project: Path, changed: str) -> None:
+    """Check out the one branch the editor made (on GitHub, the pull request's), after
+    asserting that it changes only `changed` and is marked for review."""
+    branches = git(project, "branch", "--list", "cms/*", "--format=%(refname:short)").split()
+    assert len(branches) == 1
+    assert git(project, "diff", "--name-only", "main", branches[0]).split() == [changed]
+    assert git(project, "config", f"branch.{branches[0]}.description").strip() == "decap-cms/pending_review"
+    git(project, "checkout", "-q", branches[0])
 
 
 def test_a_case_made_in_the_form_is_checked_and_published(browser, project, tmp_path):
@@ -100,12 +119,14 @@ def test_a_case_made_in_the_form_is_checked_and_published(browser, project, tmp_
                 choose(page, "approx", approx, n)
             field(page, "quote", n).fill(quote)
         choose(page, "publication", "innovation-cases-2024")
-        publish(page)
+        save_for_review(page)
+        page.screenshot(path=str(folder / "review.png"))
         assert page.problems == []
         page.close()
 
-    path = project / "cases" / "2024" / f"{NEW_ID}.yaml"
-    text = path.read_text(encoding="utf-8")
+    assert not (project / "cases" / "2024" / f"{NEW_ID}.yaml").exists()  # main is untouched
+    review_branch(project, f"cases/2024/{NEW_ID}.yaml")
+    text = (project / "cases" / "2024" / f"{NEW_ID}.yaml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../schema/case.schema.json\nid: " + NEW_ID + "\n")
     assert "  - label: 服务职工\n    value: 35000\n    unit: 人次\n    approx: 余\n    quote: 服务职工3.5万余人次\n" in text
     assert '    quote: 建成“职工之家”服务站点120个\n' in text
@@ -160,9 +181,11 @@ def test_editing_a_case_changes_only_the_edited_field(browser, project, tmp_path
             "e => [getComputedStyle(e).borderLeftWidth, getComputedStyle(e).getPropertyValue('--md-primary-fg-color') !== '']"
         ) == ["4px", True]
         page.screenshot(path=str(folder / "preview.png"))
-        publish(page)
+        save_for_review(page)
         assert page.problems == []
         page.close()
+    assert path.read_text(encoding="utf-8") == before  # main is untouched
+    review_branch(project, f"cases/2024/{EDITED}.yaml")
     after = path.read_text(encoding="utf-8")
     changed = [l for l in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
                if l[:1] in "+-" and not l.startswith(("+++", "---"))]

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
+from .load import parse_yaml
 from .messages import PATTERN_MEANING
 from .model import AS_OF_PATTERN, ID_PATTERN, PERIOD_PATTERN, Case
 from .vocab import Vocabularies
@@ -225,19 +226,17 @@ def admin_settings(root: Path) -> dict:
 
 
 def decap_config(vocab: Vocabularies, settings: dict, local_backend: str | None = None) -> dict:
-    """Decap's config.yml. `local_backend` (a decap-server URL) is for the tests: the local
-    server writes files directly, without the editorial workflow's branches."""
+    """Decap's config.yml. `local_backend` (a decap-server URL) is for the tests: that server
+    stands in for GitHub, saving each case on a branch of a local repository."""
     backend = {"name": "github", "repo": settings["repo"], "branch": settings["branch"],
                "open_authoring": True, "always_fork": True, "squash_merges": True,
                "commit_messages": {"create": "新增案例 {{slug}}", "update": "修改案例 {{slug}}",
                                    "delete": "删除案例 {{slug}}",
                                    "openAuthoring": "{{message}}（{{author-login}} 经网页编辑器提交）"}}
     backend.update({k: settings[k] for k in ("base_url", "auth_endpoint") if k in settings})
-    config: dict = {"backend": backend}
+    config: dict = {"backend": backend, "publish_mode": "editorial_workflow"}
     if local_backend:
         config["local_backend"] = {"url": local_backend}
-    else:
-        config["publish_mode"] = "editorial_workflow"
     config.update({
         "locale": "zh_Hans",
         "media_folder": MEDIA_FOLDER,
@@ -337,7 +336,6 @@ def yaml_scalar(value) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     text = str(value)
-    from .load import parse_yaml
     try:
         plain_ok = parse_yaml(f"k: {text}\n", "").data == {"k": text}
     except Exception:  # noqa: BLE001 — any failure to read it back means quoting
@@ -441,3 +439,8 @@ def build_admin(vocab: Vocabularies, root: Path, docs_dir: Path, local_backend: 
         if stale.name not in wanted and stale.is_file():
             stale.unlink()
     return target
+
+
+if __name__ == "__main__":  # python -m scripts.casebook.admin: rewrite cases/_template.yaml
+    (PROJECT / "cases" / "_template.yaml").write_text(template_text(), encoding="utf-8")
+    print("已重新生成 cases/_template.yaml")
