@@ -3,13 +3,14 @@ vocabularies; /admin/ on the built site loads from the site alone, without conso
 from __future__ import annotations
 
 import os
+import re
 
 import yaml
 from conftest import ROOT, recording_page, served
 
 from scripts.casebook.admin import config_text, decap_config, template_text
 from scripts.casebook.figures import APPROX_VALUES
-from scripts.casebook.model import Case
+from scripts.casebook.model import ID_PATTERN, Case
 from scripts.casebook.vocab import load_vocabularies
 
 VOCAB = load_vocabularies(ROOT / "cases" / "_vocab")
@@ -46,6 +47,15 @@ def test_config_follows_the_model_and_the_vocabularies():
     assert by_path[("metrics", "approx")]["options"] == list(APPROX_VALUES)
     assert [f["name"] for f in by_path[("metrics",)]["fields"]] == ["label", "value", "unit", "approx", "as_of", "quote"]
     assert by_path[("measures",)]["widget"] == "list" and by_path[("measures",)]["min"] == 1
+    assert "min" not in by_path[("tags",)] and by_path[("tags",)]["max"] == 30  # no tags is fine
+    assert "min" not in by_path[("metrics",)] and by_path[("metrics",)]["max"] == 100
+    assert by_path[("tags",)]["field"]["pattern"][0] == r"^[\s\S]{1,40}$"
+    # the form's id rule is the model's plus the leading year its file's folder is taken from,
+    # which every record's id has
+    id_rule = by_path[("id",)]["pattern"][0]
+    assert id_rule == "^[0-9]{4}-" + ID_PATTERN[1:]
+    records = list((ROOT / "cases").glob("[0-9]*/*.yaml"))
+    assert records and [p.stem for p in records if not re.match(id_rule, p.stem) or p.stem[:4] != p.parent.name] == []
     assert by_path[("title",)]["pattern"][0] == r"^[\s\S]{1,60}$"
     assert by_path[("year",)]["value_type"] == "int" and by_path[("metrics", "value")]["value_type"] == "float"
     assert (by_path[("year",)]["min"], by_path[("year",)]["max"]) == (1925, 2100)

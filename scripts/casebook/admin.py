@@ -58,7 +58,8 @@ class AdminSettingsError(Exception):
 
 # -- the model, walked ------------------------------------------------------------------------
 def _constraints(info) -> dict:
-    """min_length, max_length, pattern, ge, le of a field, wherever pydantic keeps them."""
+    """min_length, max_length, pattern, ge, le of a field (of a list itself, not of its items),
+    wherever pydantic keeps them: the field's metadata or its Annotated/Optional wrappers."""
     found: dict = {}
 
     def take(meta):
@@ -73,8 +74,12 @@ def _constraints(info) -> dict:
             if hasattr(meta, "metadata"):
                 for inner in meta.metadata:
                     take(inner)
-        for arg in typing.get_args(tp):
-            walk(arg)
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            walk(typing.get_args(tp)[0])
+        elif origin is typing.Union:
+            for arg in typing.get_args(tp):
+                walk(arg)
 
     for meta in info.metadata:
         take(meta)
@@ -161,7 +166,9 @@ def _scalar_widget(tp, limits: dict, path: tuple, vocab: Vocabularies, label: st
     if path == ("id",):  # the file's folder is the id's first four characters (see decap_config)
         widget["pattern"] = [ID_IN_EDITOR, "编号以四位年份开头，只能使用小写英文字母、数字和连字符，如 2024-yunnan-dianzhong-water-contest"]
     elif "pattern" in limits:
-        widget["pattern"] = [limits["pattern"], PATTERN_MEANING[PATTERN_NAMES[limits["pattern"]]]]
+        # the form writes the quotes a YAML date needs itself: advice about them is for files
+        meaning = PATTERN_MEANING[PATTERN_NAMES[limits["pattern"]]].split("（加引号")[0]
+        widget["pattern"] = [limits["pattern"], meaning]
     else:
         pattern = _length_pattern(limits, label)
         if pattern:
