@@ -25,11 +25,12 @@ from conftest import ROOT, served
 from scripts.casebook.library import load_library
 from scripts.casebook.material import PATCHES, patched
 from scripts.casebook.search import write_index
+from scripts.casebook.siteurl import site_url
 
 LIBRARY, _ = load_library(ROOT)
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-SITE_URL = "http://127.0.0.1:8000/"  # mkdocs.yml's default site_url (CASEBOOK_SITE_URL unset)
+SITE_URL = site_url()  # what the session's site was built with
 
 DATED = next(c for c in LIBRARY.cases if any(m.as_of for m in c.metrics))
 UNDATED = next(c for c in LIBRARY.cases if c.metrics and not any(m.as_of for m in c.metrics))
@@ -333,6 +334,13 @@ def test_case_pages_describe_themselves_for_sharing(site):
     assert (home["og:title"], home["og:type"], home["og:url"]) == ("工会改革创新案例库", "website", SITE_URL)
     about = meta((site / "about" / "index.html").read_text(encoding="utf-8"))
     assert about["og:title"] == "关于本库"
+
+
+def test_site_url_is_one_setting(monkeypatch):
+    monkeypatch.delenv("CASEBOOK_SITE_URL", raising=False)
+    assert site_url() == "http://127.0.0.1:8000/"  # make serve's address, for local builds
+    monkeypatch.setenv("CASEBOOK_SITE_URL", "https://example.github.io/casebook")
+    assert site_url() == "https://example.github.io/casebook/"
 
 
 class _NotFoundHandler(SimpleHTTPRequestHandler):
