@@ -260,7 +260,7 @@ class _Page(HTMLParser):
 def broken_links(site: Path, site_url: str) -> tuple[list[str], int, int]:
     """Every internal href/src of every page that names no file of the site, or an id its
     page lacks; returns (broken, links checked, PDF links left unchecked). Addresses under
-    site_url (canonical, Open Graph) are internal; other hosts and mailto: are not checked.
+    site_url (canonical, Open Graph) are internal; other hosts, data: and mailto: are not checked.
     PDF volumes come from `make pdf`, not from the site build: their links are checked
     when the site holds volumes, and counted apart when it holds none."""
     pages = {p: _Page(p.read_text(encoding="utf-8")) for p in site.rglob("*.html")}
@@ -273,7 +273,8 @@ def broken_links(site: Path, site_url: str) -> tuple[list[str], int, int]:
             url = urljoin(page_url, link)
             parts = urlsplit(url)
             if not url.startswith(site_url):
-                if parts.scheme in ("http", "https", "mailto") and parts.netloc != urlsplit(site_url).netloc:
+                if parts.scheme == "data" or (parts.scheme in ("http", "https", "mailto")
+                                              and parts.netloc != urlsplit(site_url).netloc):
                     continue
                 broken.append(f"{rel}: {link}（不在本站）")
                 continue
@@ -313,8 +314,10 @@ def test_the_link_check_finds_a_broken_link_and_a_missing_anchor(site, tmp_path)
 
 # -- search engines, sharing, hosting ------------------------------------------------------
 def test_sitemap_lists_every_page_under_site_url(site):
+    """Every page MkDocs built (those Material marks as its own; not the web editor's shell)."""
     locations = re.findall(r"<loc>(.*?)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
-    pages = {p.relative_to(site).as_posix().removesuffix("index.html") for p in site.rglob("index.html")}
+    pages = {p.relative_to(site).as_posix().removesuffix("index.html") for p in site.rglob("index.html")
+             if '<meta name="generator" content="mkdocs-' in p.read_text(encoding="utf-8")}
     assert sorted(locations) == sorted(SITE_URL + p for p in pages)
     assert len(locations) == len(set(locations)) > len(LIBRARY.cases)
 
