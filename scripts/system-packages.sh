@@ -5,6 +5,8 @@
 #   chromium        headless browser for the Playwright tests and the search benchmark
 #   fonts-noto-cjk  the CJK font WeasyPrint embeds in the PDF volumes
 #   poppler-utils   pdftotext / pdfinfo, which the PDF tests read the volumes with
+#   default-jre-headless  Java for the Nu Html Checker (npm vnu-jar) in tests/test_accessibility.py;
+#                   any installed java will do (GitHub's runners have one)
 # Exit 0 when everything is present (or was installed); exit 1 with the exact command to run
 # when packages are missing and this is not root.
 set -euo pipefail
@@ -12,12 +14,13 @@ set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 # (not `fc-list | grep -q`: with pipefail, grep closing the pipe early fails the test)
 fonts=$(fc-list : family 2>/dev/null || true)
 [[ "$fonts" == *"Noto Sans CJK"* ]] || missing+=(fonts-noto-cjk)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "系统软件包已齐全（chromium、fonts-noto-cjk、poppler-utils）。"
+  echo "系统软件包已齐全（chromium、fonts-noto-cjk、poppler-utils、Java）。"
   exit 0
 fi
 

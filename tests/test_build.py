@@ -138,12 +138,16 @@ def test_overview_counts_and_links(site):
     from scripts.casebook.overview import shade_of
 
     html = (site / "overview" / "index.html").read_text(encoding="utf-8")
+    top = max(len(c.cases) for c in LIBRARY.catalogs["themes"])
     for theme in LIBRARY.catalogs["themes"]:
-        assert f"<title>{theme.name}：{len(theme.cases)} 个案例</title>" in html
+        share = round(len(theme.cases) / top, 3)  # the bar's length against the longest
+        assert (f'<span class="overview-label">{theme.name}</span><span class="overview-bar">'
+                f'<span style="width: calc((100% - 2.5rem) * {share})"></span>'
+                f'<span class="overview-count">{len(theme.cases)}</span>') in html
     for province in LIBRARY.catalogs["provinces"]:
         region = LIBRARY.vocab.region(province.name)
         if region.tile and province.cases:
-            assert f'<a href="../catalogs/provinces/{region.slug}/">' in html
+            assert f'<a href="../catalogs/provinces/{region.slug}/" title="{region.name}：{len(province.cases)} 个案例">' in html
             assert (site / "catalogs" / "provinces" / region.slug / "index.html").is_file()
     links = re.findall(r'<a href="\.\./(catalogs/[a-z0-9-]+/[a-z0-9-]+)/">', html)
     assert links and all((site / link / "index.html").is_file() for link in links)

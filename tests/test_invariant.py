@@ -57,9 +57,9 @@ def test_a_missing_finder_entry(built):
 def test_a_missing_metric(built):
     path = built / "cases" / CASE / "index.html"
     page = path.read_text(encoding="utf-8")
-    cell = '<td class="num" data-search-exclude>803名</td>'
+    cell = '<td class="num" data-label="数值" data-search-exclude>803名</td>'
     assert page.count(cell) == 1
-    path.write_text(page.replace(cell, '<td class="num" data-search-exclude></td>'), encoding="utf-8")
+    path.write_text(page.replace(cell, '<td class="num" data-label="数值" data-search-exclude></td>'), encoding="utf-8")
     assert failure(built) == message(f"案例 {CASE} 的成效“选树优秀个人”（803名）不在案例页上")
 
 

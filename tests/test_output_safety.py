@@ -4,6 +4,7 @@ cells that cannot start a formula, nested quotation marks, no control or bidi ch
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import subprocess
@@ -143,6 +144,18 @@ def test_payload_pages_hold_no_bidi_override_and_no_raw_payload(payload_site):
         offenders += [(page.relative_to(payload_site).as_posix(), bad) for bad in
                       (RLO, "<script>alert", "<img src=x", "<svg onload", 'href="javascript') if bad in text]
     assert offenders == []
+
+
+def test_description_and_open_graph_tags_hold_the_record_text_escaped(payload_site):
+    """The summary and title of a hostile record in <meta> content: escaped once, no quote
+    left to end the attribute, the record's text (bidi override dropped) when unescaped."""
+    case = payload_case("2024-payload-one", "payload-source")
+    page = (payload_site / "cases" / case.id / "index.html").read_text(encoding="utf-8")
+    tags = dict(re.findall(r'<meta (?:name|property)="(description|og:[a-z_]+)" content="([^"<>]*)">', page))
+    assert tags["description"] == tags["og:description"] == html.escape(inert(case.summary))
+    assert html.unescape(tags["og:description"]) == case.summary.replace(RLO, "")
+    assert tags["og:title"] == html.escape(inert(case.title))
+    assert tags["og:type"] == "article"
 
 
 def test_catalog_lines_are_escaped_for_html_not_markdown(payload_site):

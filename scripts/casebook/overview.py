@@ -1,7 +1,8 @@
 """The overview page: case counts as bar charts and a tile map of the provinces.
 
-Geometry is computed here as plain numbers; overrides/pages/overview.tmpl.md draws it as
-inline SVG, so the page needs no script and prints as it shows.
+Geometry is computed here as plain numbers; overrides/pages/overview.tmpl.md draws it with
+HTML lists laid out by CSS (docs/stylesheets/extra.css), so the page needs no script, prints as
+it shows, and its text keeps its size on a phone.
 """
 from __future__ import annotations
 
@@ -10,11 +11,6 @@ from dataclasses import dataclass
 from .library import Catalog, Library
 from .text import link_target
 
-BAR_WIDTH = 360      # longest bar, in SVG units
-BAR_HEIGHT = 22
-LABEL_WIDTH = 290
-TILE = 64            # tile side
-TILE_GAP = 6
 
 
 @dataclass
@@ -22,15 +18,13 @@ class Bar:
     label: str
     count: int
     href: str
-    y: int
-    width: float
+    share: float  # length against the longest bar, 0 … 1
 
 
 @dataclass
 class Chart:
     title: str
     bars: list[Bar]
-    height: int
 
 
 @dataclass
@@ -39,8 +33,8 @@ class Tile:
     short: str
     count: int
     href: str | None
-    x: int
-    y: int
+    row: int     # CSS grid lines, from 1
+    column: int
     shade: int  # 0 (no case) … 4 (most cases)
 
 
@@ -53,9 +47,7 @@ def _href(catalog: Catalog) -> str:
 def bar_chart(title: str, catalogs: list[Catalog], keep_empty: bool = False) -> Chart:
     shown = [c for c in catalogs if c.cases or keep_empty]
     top = max((len(c.cases) for c in shown), default=0) or 1
-    bars = [Bar(c.label, len(c.cases), _href(c),
-                i * (BAR_HEIGHT + 6), round(BAR_WIDTH * len(c.cases) / top, 1)) for i, c in enumerate(shown)]
-    return Chart(title, bars, len(bars) * (BAR_HEIGHT + 6))
+    return Chart(title, [Bar(c.label, len(c.cases), _href(c), round(len(c.cases) / top, 3)) for c in shown])
 
 
 def shade_of(count: int, top: int) -> int:
@@ -67,7 +59,8 @@ def shade_of(count: int, top: int) -> int:
     return 1 + round(3 * (count - 1) / (top - 1))
 
 
-def tile_map(library: Library) -> tuple[list[Tile], int, int]:
+def tile_map(library: Library) -> tuple[list[Tile], int]:
+    """The tiles of the provinces on the map, and the number of grid columns."""
     catalogs = {c.name: c for c in library.catalogs["provinces"]}
     mapped = [r for r in library.vocab.regions if r.tile is not None]
     # shades compare the provinces on the map with each other (全国 is not on it)
@@ -77,23 +70,19 @@ def tile_map(library: Library) -> tuple[list[Tile], int, int]:
         catalog = catalogs[region.name]
         count = len(catalog.cases)
         shade = shade_of(count, top)
-        row, col = (int(n) for n in region.tile)  # SVG coordinates: numbers, never text
-        tiles.append(Tile(region.name, region.short, count, _href(catalog) if count else None,
-                          col * (TILE + TILE_GAP), row * (TILE + TILE_GAP), shade))
-    width = max(t.x for t in tiles) + TILE
-    height = max(t.y for t in tiles) + TILE
-    return tiles, width, height
+        row, col = (int(n) for n in region.tile)  # written into a style attribute: numbers, never text
+        tiles.append(Tile(region.name, region.short, count, _href(catalog) if count else None, row + 1, col + 1, shade))
+    return tiles, max(t.column for t in tiles)
 
 
 def overview(library: Library) -> dict:
-    tiles, width, height = tile_map(library)
+    tiles, columns = tile_map(library)
     national = library.catalog_of("provinces", "全国")
     return {
         "charts": [bar_chart("按工作领域", library.catalogs["themes"], keep_empty=True),
                    bar_chart("按层级", library.catalogs["levels"]),
                    bar_chart("按年份", library.catalogs["years"]),
                    bar_chart("按来源", library.catalogs["sources"])],
-        "tiles": tiles, "map_width": width, "map_height": height,
+        "tiles": tiles, "map_columns": columns,
         "national": len(national.cases), "national_href": _href(national) if national.cases else None,
-        "bar_width": BAR_WIDTH, "bar_height": BAR_HEIGHT, "label_width": LABEL_WIDTH, "tile": TILE,
     }

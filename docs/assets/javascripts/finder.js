@@ -103,6 +103,7 @@
     const sort = el("select", { className: "finder-sort" },
       el("option", { value: "year", textContent: "按年份排序" }), el("option", { value: "region", textContent: "按地区排序" }))
     sort.value = state.sort
+    sort.setAttribute("aria-label", "排序方式")
     const reset = el("button", { type: "button", className: "md-button finder-reset", textContent: "清除条件" })
     const facets = el("div", { className: "finder-facets" })
     const results = el("div", { className: "finder-main" })
