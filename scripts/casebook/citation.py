@@ -86,14 +86,14 @@ def case_item(case: Case, published: str | None, accessed: datetime.date) -> dic
     return item
 
 
-def library_item(published: str | None, updated: str | None, accessed: datetime.date) -> dict:
-    """The CSL-JSON item of the library itself (a database: [DB/OL] in GB/T 7714)."""
+def library_item(updated: str | None, accessed: datetime.date) -> dict:
+    """The CSL-JSON item of the library itself: a data set ([DS/OL] in GB/T 7714), dated by
+    its last update (GB/T 7714 gives an online resource's 更新日期 where it changes), since
+    a reader cites the library as it stood when they used it."""
     item = {"id": "casebook", "type": "dataset", "title": LIBRARY_TITLE, "URL": site_url(),
-            "accessed": _date_parts(accessed), "language": "zh-CN", "medium": "DB/OL"}
-    if published:
-        item["issued"] = _date_parts(published)
+            "accessed": _date_parts(accessed), "language": "zh-CN"}
     if updated:
-        item["original-date"] = _date_parts(updated)
+        item["issued"] = _date_parts(updated)
     return item
 
 
@@ -134,7 +134,7 @@ def bibtex(item: dict) -> str:
     """A biblatex @online entry (the organisation as a corporate author, in double braces)."""
     fields = [Field("author", "{" + _bibtex_text(item["author"][0]["literal"]) + "}") if item.get("author") else None,
               Field("title", _bibtex_text(item["title"])),
-              Field("organization", _bibtex_text(item.get("container-title", LIBRARY_TITLE))),
+              Field("organization", _bibtex_text(item["container-title"])) if item.get("container-title") else None,
               Field("date", _iso(item.get("issued"))) if item.get("issued") else None,
               Field("url", item["URL"]),
               Field("urldate", _iso(item["accessed"])),
@@ -169,16 +169,15 @@ def csl_json(item: dict) -> str:
 FORMATS = (("bib", "BibTeX", bibtex), ("ris", "RIS", ris), ("json", "CSL-JSON", csl_json))
 
 
-def citation_files(items: list[dict]) -> dict[str, str]:
-    """data/cite/<id>.bib, .ris and .json for every item."""
-    return {f"data/cite/{item['id']}.{ext}": write(item) for item in items for ext, _, write in FORMATS}
+def citation_files(items: list[dict], folder: str = "data/cite") -> dict[str, str]:
+    """<folder>/<id>.bib, .ris and .json for every item."""
+    return {f"{folder}/{item['id']}.{ext}": write(item) for item in items for ext, _, write in FORMATS}
 
 
 def highwire(item: dict) -> dict[str, str]:
     """The Highwire Press `citation_*` fields of a case page (for the page's front matter)."""
     fields = {"citation_title": item["title"], "citation_author": item["author"][0]["literal"],
-              "citation_public_url": item["URL"], "citation_journal_title": LIBRARY_TITLE,
-              "citation_language": "zh"}
+              "citation_public_url": item["URL"], "citation_language": "zh"}
     if item.get("issued"):
         fields["citation_publication_date"] = _iso(item["issued"]).replace("-", "/")
     return fields

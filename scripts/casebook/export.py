@@ -258,6 +258,9 @@ def data_files(library: Library) -> dict[str, bytes]:
     }
     files |= {f"data/cases/{r['id']}.json": _dump(r) for r in records}
     files |= citation.citation_files(case_items(library))
+    # the library's own citation: data/casebook.bib, .ris, .json
+    files |= citation.citation_files([citation.library_item(library_dates(library)[1], citation.access_date())],
+                                     folder="data")
     files |= figure_files(library, families(library))
     return {path: text.encode("utf-8") for path, text in files.items()}
 
@@ -266,3 +269,9 @@ def case_items(library: Library) -> list[dict]:
     """The CSL-JSON item of every case, in library order."""
     accessed = citation.access_date()
     return [citation.case_item(c, library.history.published(c.id), accessed) for c in library.cases]
+
+
+def library_dates(library: Library) -> tuple[str | None, str | None]:
+    """The first and last dates any record changed."""
+    dates = [ch.date for case in library.cases for ch in library.history.of(case.id)]
+    return (min(dates), max(dates)) if dates else (None, None)
