@@ -119,9 +119,15 @@ def gbt7714(items: list[dict]) -> list[str]:
     return [re.sub(r"^\[\d+\]\s*", "", str(entry)) for entry in bibliography.bibliography()]
 
 
+_LATEX = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+          **{c: "\\" + c for c in "{}%#&$_"}}
+_LATEX_SPECIAL = re.compile("[" + re.escape("".join(_LATEX)) + "]")
+
+
 def _bibtex_text(text: str) -> str:
-    """Text for a braced BibTeX value: the characters (La)TeX reads as markup escaped."""
-    return re.sub(r"([\\{}%#&$_~^])", r"\\\1", text)
+    """Text for a braced BibTeX value: the characters (La)TeX reads as markup escaped, so
+    that record text cannot close the value or start a command."""
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX[m.group()], text)
 
 
 def _iso(parts: dict | None) -> str | None:

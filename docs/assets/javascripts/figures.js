@@ -50,7 +50,7 @@
     const rows = shown()
     const caseRow = state.case && data.rows.find(r => r.id === state.case)
     const total = el("p", { className: "figures-total", textContent: `共 ${rows.length} 项` })
-    if (caseRow) total.textContent = `案例“${caseRow.title}”的数字：共 ${rows.length} 项`
+    if (caseRow) total.textContent = `案例：${caseRow.title}（共 ${rows.length} 项）`
     const body = el("tbody")
     for (const r of rows) {
       const tr = el("tr", {},
@@ -66,13 +66,13 @@
     const head = el("thead", {}, el("tr", {}, ...["案例", "指标", "数值", "时间", "原文"].map(t => el("th", { textContent: t }))))
     head.querySelectorAll("th")[2].setAttribute("aria-sort", state.sort === "asc" ? "ascending" : state.sort === "desc" ? "descending" : "none")
     container.replaceChildren(total, el("div", { className: "md-typeset__scrollwrap" },
-      el("div", { className: "md-typeset__table" }, el("table", { className: "figures-table" }, head, body))))
+      el("div", { className: "md-typeset__table" }, el("table", {}, head, body))))
   }
 
   function build() {
-    const theme = el("select", { className: "figures-theme" }, option("", "全部领域"), ...data.themes.map(t => option(t, t)))
-    const province = el("select", { className: "figures-province" }, option("", "全部地区"), ...data.provinces.map(p => option(p, p)))
-    const sort = el("select", { className: "figures-sort" }, ...SORTS.map(([v, t]) => option(v, t)))
+    const theme = el("select", { className: "finder-sort figures-theme" }, option("", "全部领域"), ...data.themes.map(t => option(t, t)))
+    const province = el("select", { className: "finder-sort figures-province" }, option("", "全部地区"), ...data.provinces.map(p => option(p, p)))
+    const sort = el("select", { className: "finder-sort figures-sort" }, ...SORTS.map(([v, t]) => option(v, t)))
     theme.setAttribute("aria-label", "按领域筛选")
     province.setAttribute("aria-label", "按地区筛选")
     sort.setAttribute("aria-label", "排序")
