@@ -132,9 +132,9 @@ METRIC_COLUMNS = (
     Column("url", "string", "所属案例页的永久网址", lambda lib, c, m: citation.case_url(c.id), required=True),
 )
 
-def _cell(value) -> str:
-    # numbers cannot carry a formula; guarding them ('-5) would make them text
-    return str(value) if isinstance(value, (int, float)) else csv_cell(value)
+def _cell(column: Column, value) -> str:
+    # a number cannot carry a formula; guarding one ('-5) would make it text
+    return str(value) if column.type in ("integer", "number") else csv_cell(value)
 
 
 def _csv(library: Library, columns, rows) -> str:
@@ -142,7 +142,7 @@ def _csv(library: Library, columns, rows) -> str:
     writer = csv.writer(out)
     writer.writerow([c.name for c in columns])
     for case, metric in rows:
-        writer.writerow([_cell(c.value(library, case, metric)) for c in columns])
+        writer.writerow([_cell(c, c.value(library, case, metric)) for c in columns])
     return out.getvalue()
 
 
