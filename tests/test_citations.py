@@ -115,3 +115,4 @@ def test_the_citing_page(site):
     [item] = json.loads((site / "data" / "casebook.json").read_text(encoding="utf-8"))
     assert (item["title"], item["URL"], item["type"]) == ("工会改革创新案例库", SITE_URL, "dataset")
     assert "发布日期</strong>（圆括号中）是该案例记录首次收入本库" in page
+    assert "<code>china-national-standard-gb-t-7714-2015-numeric</code> 样式生成" in page
