@@ -19,6 +19,7 @@ import pytest
 from conftest import ROOT, recording_page, served
 from payloads import payload_case
 
+from scripts.casebook import citation
 from scripts.casebook.export import CASE_COLUMNS, LIST_SEPARATOR, METRIC_COLUMNS, metrics_csv
 from scripts.casebook.figure_tables import families
 from scripts.casebook.figures import format_metric
@@ -57,7 +58,7 @@ def test_one_json_file_per_case(site):
     assert [p.stem for p in files] == sorted(c.id for c in LIBRARY.cases)
     assert {p.stem: read_json(p) for p in files} == {r["id"]: r for r in data}
     record = next(r for r in data if r["id"] == "2024-yunnan-dianzhong-water-contest")
-    assert record["url"] == "https://casebook.example.org/cases/2024-yunnan-dianzhong-water-contest/"
+    assert record["url"] == citation.case_url("2024-yunnan-dianzhong-water-contest")
     assert record["metrics"][1] == {"label": "选树优秀个人", "value": 803, "unit": "名", "quote": "优秀个人803名"}
 
 
@@ -80,7 +81,7 @@ def test_metrics_csv_one_row_per_metric(site):
     assert row == {"case_id": "2024-yunnan-dianzhong-water-contest", "label": "选树优秀个人", "value": "803",
                    "unit": "名", "approx": "", "as_of": "", "figure": "803名", "family": "人数",
                    "quote": "优秀个人803名",
-                   "url": "https://casebook.example.org/cases/2024-yunnan-dianzhong-water-contest/"}
+                   "url": citation.case_url("2024-yunnan-dianzhong-water-contest")}
 
 
 def test_metrics_csv_guards_text_cells_but_not_numbers():
