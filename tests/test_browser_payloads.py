@@ -32,9 +32,9 @@ PAGES = [
     "data/",
     "data/citing/",
     "data/figures/",
-    "data/figures/renshu/",
-    "data/figures/renshu/?case=2024-payload-one",
-    f"data/figures/renshu/?theme={quote(THEME.name)}",
+    "data/figures/people/",
+    "data/figures/people/?case=2024-payload-one",
+    f"data/figures/people/?theme={quote(THEME.name)}",
 ]
 
 # Every attribute that runs script or names a script URL, found anywhere in the document.
@@ -87,7 +87,7 @@ def test_payload_pages_stay_inert(watched, payload_url, payload_site, path):
     watched.goto(f"{payload_url}/{path}", wait_until="load")
     if path.startswith("finder/"):
         watched.wait_for_selector(".finder-results li")
-    if path.startswith("data/figures/renshu/"):
+    if path.startswith("data/figures/people/"):
         watched.wait_for_selector("#figures tbody tr")
     watched.wait_for_timeout(200)  # let any handler that slipped through fire
     assert watched.evaluate("() => document.title") == served_title(payload_site, path)
@@ -103,7 +103,7 @@ def test_payload_case_page_shows_the_payloads_as_text(watched, payload_url):
 
 
 def test_payload_figures_show_as_text(watched, payload_url):
-    watched.goto(f"{payload_url}/data/figures/renshu/?case=2024-payload-one")
+    watched.goto(f"{payload_url}/data/figures/people/?case=2024-payload-one")
     watched.wait_for_selector("#figures tbody tr")
     cells = watched.eval_on_selector_all("#figures tbody tr td", "tds => tds.map(td => td.innerText)")
     assert cells == ["载荷案例<script>window.__pwned=1</script>", "指标二<img src=x onerror=alert(1)>", "780万人",

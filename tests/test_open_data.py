@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import typing
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from payloads import payload_case
 
 from scripts.casebook import citation
 from scripts.casebook.export import CASE_COLUMNS, LIST_SEPARATOR, METRIC_COLUMNS, metrics_csv
-from scripts.casebook.figure_tables import families
+from scripts.casebook.figure_tables import FAMILY_SLUGS, families
 from scripts.casebook.figures import format_metric
 from scripts.casebook.library import build_library, load_library
+from scripts.casebook.vocab import Unit
 
 LIBRARY, _ = load_library(ROOT)
 METRICS = sum(len(c.metrics) for c in LIBRARY.cases)
@@ -156,15 +158,18 @@ def test_every_metric_is_in_exactly_one_figure_table(site):
     assert listed == wanted and sum(listed.values()) == METRICS
 
 
-def test_family_slugs_from_the_vocabulary():
-    assert [f.slug for f in families(LIBRARY)] == ["renshu", "danwei", "jine", "bili", "cishu", "shuliang"]
+def test_every_family_of_the_unit_model_has_a_page_slug():
+    allowed = typing.get_args(Unit.model_fields["family"].annotation)
+    assert set(FAMILY_SLUGS) == set(allowed) and len(set(FAMILY_SLUGS.values())) == len(allowed)
+    assert [f.slug for f in families(LIBRARY)] == ["people", "organisations", "money", "shares", "counts", "quantities"]
 
 
 def test_case_page_links_its_figures(site):
     case = next(c for c in LIBRARY.cases if c.id == "2024-yunnan-dianzhong-water-contest")
     page = (site / "cases" / case.id / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="\.\./\.\./data/figures/([a-z]+)/\?case=([a-z0-9-]+)">(.*?)（(\d+) 项）</a>', page)
-    assert links == [("renshu", case.id, "人数", "6"), ("danwei", case.id, "单位", "4"), ("shuliang", case.id, "数量", "1")]
+    assert links == [("people", case.id, "人数", "6"), ("organisations", case.id, "单位", "4"),
+                     ("quantities", case.id, "数量", "1")]
 
 
 @pytest.fixture(scope="module")

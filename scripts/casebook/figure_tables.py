@@ -4,16 +4,14 @@ library, sortable by the normalised number and filterable by theme and province 
 reader's browser (docs/assets/javascripts/figures.js, like the case finder).
 
 Each family's rows are a static JSON file (data/figures/<slug>.json); its page is
-data/figures/<slug>.md. A family's slug is its name in pinyin (人数 → renshu), so the
-vocabulary stays the one definition. A metric whose unit has no family (the validator
-refuses such units) is in no table.
+data/figures/<slug>.md. The families are a closed list in the unit model (vocab.Unit); their
+URL slugs are FAMILY_SLUGS, which a test holds to that list. A metric whose unit has no family
+(the validator refuses such units) is in no table.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-
-from pypinyin import lazy_pinyin
 
 from .figures import format_metric, format_plain
 from .library import Library
@@ -23,8 +21,13 @@ from .text import file_name, inert
 FOLDER = "data/figures"
 
 
+# The URL of each family's page (tests/test_open_data.py: one for every family of vocab.Unit).
+FAMILY_SLUGS = {"人数": "people", "单位": "organisations", "金额": "money", "比例": "shares",
+                "次数": "counts", "数量": "quantities"}
+
+
 def family_slug(family: str) -> str:
-    return file_name("".join(lazy_pinyin(family)).lower())
+    return file_name(FAMILY_SLUGS[family])
 
 
 @dataclass
