@@ -91,4 +91,4 @@ schema: $(STAMP)
 
 clean:
 	rm -rf site build docs/cases docs/catalogs docs/data docs/index.md docs/downloads.md docs/overview.md \
-		docs/assets/javascripts/lunr.min.js
+		docs/assets/javascripts/lunr.min.js docs/admin

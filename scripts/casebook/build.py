@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .admin import build_admin
 from .invariant import check_site
 from .library import Library
 from .render import GENERATED, Rendered, render_site
@@ -31,6 +32,7 @@ def generate_docs(library: Library, root: Path) -> tuple[Rendered, int]:
     written = render_site(library, root / "docs", TEMPLATES)
     words = write_user_dictionary(library, root / USER_DICTIONARY)
     copy_lunr(PROJECT, root / "docs")
+    build_admin(library.vocab, root, root / "docs")
     return written, words
 
 
