@@ -55,7 +55,10 @@ def payload_case(case_id: str, source: str, **changes) -> Case:
                      {"title": f"做法 {IMG}", "detail": f"{SCRIPT}{MD_LINK}"}],
         "lessons": f"启示 {ALL}",
         "metrics": [{"label": f"指标{SCRIPT}", "value": 7800000, "unit": "<i>人", "approx": None,
-                     "as_of": "2024", "quote": f"会员780万人{SCRIPT}"}],
+                     "as_of": "2024", "quote": f"会员780万人{SCRIPT}"},
+                    # a unit of the vocabulary: this one is listed in the figure table of its family
+                    {"label": f"指标二{IMG}", "value": 7800000, "unit": "人", "approx": None,
+                     "as_of": "2024", "quote": f"会员780万人{IMG}{RLO}"}],
         "source": {"publication": source, "section": f"打通服务职工“最后一公里”{SCRIPT}"},
     }
     record.update(changes)

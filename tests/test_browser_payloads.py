@@ -29,6 +29,12 @@ PAGES = [
     "downloads/",
     "finder/",
     f"finder/?theme={quote(THEME.name)}",
+    "data/",
+    "data/citing/",
+    "data/figures/",
+    "data/figures/people/",
+    "data/figures/people/?case=2024-payload-one",
+    f"data/figures/people/?theme={quote(THEME.name)}",
 ]
 
 # Every attribute that runs script or names a script URL, found anywhere in the document.
@@ -81,6 +87,8 @@ def test_payload_pages_stay_inert(watched, payload_url, payload_site, path):
     watched.goto(f"{payload_url}/{path}", wait_until="load")
     if path.startswith("finder/"):
         watched.wait_for_selector(".finder-results li")
+    if path.startswith("data/figures/people/"):
+        watched.wait_for_selector("#figures tbody tr")
     watched.wait_for_timeout(200)  # let any handler that slipped through fire
     assert watched.evaluate("() => document.title") == served_title(payload_site, path)
     assert_inert(watched, payload_url)
@@ -92,6 +100,15 @@ def test_payload_case_page_shows_the_payloads_as_text(watched, payload_url):
     assert heading == "载荷案例<script>window.__pwned=1</script>"
     cite = watched.inner_text("#来源与引用 + p")
     assert "“打通服务职工‘最后一公里’<script>" in cite
+
+
+def test_payload_figures_show_as_text(watched, payload_url):
+    watched.goto(f"{payload_url}/data/figures/people/?case=2024-payload-one")
+    watched.wait_for_selector("#figures tbody tr")
+    cells = watched.eval_on_selector_all("#figures tbody tr td", "tds => tds.map(td => td.innerText)")
+    assert cells == ["载荷案例<script>window.__pwned=1</script>", "指标二<img src=x onerror=alert(1)>", "780万人",
+                     "2024", "会员780万人<img src=x onerror=alert(1)>"]
+    assert_inert(watched, payload_url)
 
 
 def test_payload_source_urls(watched, payload_url):

@@ -59,7 +59,9 @@ def test_render_site_rewrites_only_changed_pages_and_removes_deleted_ones(tree):
     other.unlink()
     library = load_library(tree.root)[0]
     after = render_site(library, docs, TEMPLATES)
-    assert after.removed == ["cases/2024-yunnan-other-case.md"]
+    # its page, its JSON file and its three citation files
+    assert after.removed == ["cases/2024-yunnan-other-case.md", "data/cases/2024-yunnan-other-case.json",
+                             *(f"data/cite/2024-yunnan-other-case.{ext}" for ext in ("bib", "json", "ris"))]
     assert not (docs / "cases" / "2024-yunnan-other-case.md").exists()
     now = generated(docs)
     assert sorted(after.changed) == sorted(p for p in now if before.get(p) != now[p])

@@ -224,6 +224,8 @@ def admin_settings(root: Path) -> dict:
 
     # mkdocs.yml holds !!python tags (the slugify setting) that only MkDocs constructs
     Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    # and MkDocs' !ENV (site_url); neither is read here
+    Loader.add_constructor("!ENV", lambda loader, node: None)
     config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
     settings = ((config or {}).get("extra") or {}).get("admin")
     if not isinstance(settings, dict) or not re.fullmatch(r"[\w.-]+/[\w.-]+", str(settings.get("repo", ""))):

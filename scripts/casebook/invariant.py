@@ -2,8 +2,9 @@
 
 After a build, every record of the library must be in every output — its case page (found
 by `<meta name="case-id">`), the finder's data, the search documents, the open data in
-JSON and CSV — and no output may hold a case the library does not have. Every metric must
-stand on its case page as `format_metric` prints it. The whole-library PDF must list every
+JSON and CSV, its own JSON file and its three citation files — and no output may hold a case
+the library does not have. Every metric must stand on its case page as `format_metric`
+prints it, in metrics.csv as often as in its record, and in the figure tables exactly once. The whole-library PDF must list every
 case title, in its contents and in its body. A failure stops the build with a message in
 Chinese that names the cases.
 
@@ -69,10 +70,30 @@ def json_ids(site: Path) -> set[str]:
     return {c["id"] for c in json.loads((site / "data" / "cases.json").read_text(encoding="utf-8"))}
 
 
+def _unguarded(cell: str) -> str:
+    """A CSV cell without the formula guard of export.csv_cell."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
+
+
 def csv_ids(site: Path) -> set[str]:
     rows = csv.DictReader(io.StringIO((site / "data" / "cases.csv").read_text(encoding="utf-8-sig")))
-    # undo the formula guard of export.csv_cell
-    return {r["id"][1:] if r["id"][:1] == "'" and r["id"][1:2] in FORMULA_STARTS else r["id"] for r in rows}
+    return {_unguarded(r["id"]) for r in rows}
+
+
+def case_json_ids(site: Path) -> set[str]:
+    folder = site / "data" / "cases"
+    if not folder.is_dir():
+        raise FileNotFoundError(folder)
+    return {json.loads(p.read_text(encoding="utf-8"))["id"] for p in folder.glob("*.json")}
+
+
+def citation_ids(site: Path) -> set[str]:
+    """Cases with all three citation files (BibTeX, RIS, CSL-JSON)."""
+    folder = site / "data" / "cite"
+    if not folder.is_dir():
+        raise FileNotFoundError(folder)
+    stems = Counter(p.stem for p in folder.iterdir() if p.suffix in (".bib", ".ris", ".json"))
+    return {stem for stem, n in stems.items() if n == 3}
 
 
 OUTPUTS = (
@@ -80,6 +101,8 @@ OUTPUTS = (
     (f"检索索引 search/{PREBUILT}", search_ids),
     ("开放数据 data/cases.json", json_ids),
     ("开放数据 data/cases.csv", csv_ids),
+    ("开放数据 data/cases/*.json", case_json_ids),
+    ("引用文件 data/cite/*", citation_ids),
 )
 
 
@@ -117,6 +140,30 @@ def metric_problems(library: Library, pages: dict[str, str]) -> list[str]:
     return problems
 
 
+def metric_rows_problems(library: Library, site: Path) -> list[str]:
+    """metrics.csv holds each case's metrics, as many as the record has; the figure tables
+    (data/figures/*.json) list every metric whose unit has a family exactly once."""
+    problems = []
+    try:
+        rows = csv.DictReader(io.StringIO((site / "data" / "metrics.csv").read_text(encoding="utf-8-sig")))
+        found = Counter(_unguarded(r["case_id"]) for r in rows)
+    except FileNotFoundError:
+        return ["开放数据 data/metrics.csv 不存在"]
+    wanted = Counter({c.id: len(c.metrics) for c in library.cases if c.metrics})
+    differ = {i for i in found.keys() | wanted.keys() if found[i] != wanted[i]}
+    if differ:
+        problems.append(f"开放数据 data/metrics.csv 中 {len(differ)} 个案例的成效数据项数与记录不符：{_ids(differ)}")
+    families = {u.name for u in library.vocab.units}
+    wanted_rows = Counter((c.id, n) for c in library.cases for n, m in enumerate(c.metrics) if m.unit in families)
+    listed = Counter()
+    for table in (site / "data" / "figures").glob("*.json"):
+        listed.update((r["id"], r["n"]) for r in json.loads(table.read_text(encoding="utf-8"))["rows"])
+    differ = {i for i, n in listed.keys() | wanted_rows.keys() if listed[i, n] != wanted_rows[i, n]}
+    if differ:
+        problems.append(f"数字比较表 data/figures/*.json 中 {len(differ)} 个案例的成效数据没有恰好各列一次：{_ids(differ)}")
+    return problems
+
+
 def site_problems(library: Library, site: Path) -> list[str]:
     """Every difference between the library and the built site, one line each."""
     wanted = {c.id for c in library.cases}
@@ -129,7 +176,7 @@ def site_problems(library: Library, site: Path) -> list[str]:
             problems.append(f"{label} 不存在")
             continue
         problems += _compare(f"{label} ", found, wanted)
-    return problems + metric_problems(library, pages)
+    return problems + metric_problems(library, pages) + metric_rows_problems(library, site)
 
 
 def check_site(library: Library, site: Path) -> None:

@@ -5,6 +5,7 @@ is rendered from this one collection, so no output can disagree with another.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,13 @@ class Library:
     cases: list[Case]
     vocab: Vocabularies
     catalogs: dict[str, list[Catalog]]
+    root: Path | None = None  # the project the records were read from (for their Git history)
+
+    @functools.cached_property
+    def history(self):
+        """Every record's changes, from one `git log` of root/cases (read on first use)."""
+        from .history import read_history
+        return read_history(self.root)
 
     def catalog_of(self, facet: str, key: str) -> Catalog:
         """The catalog of the value a record carries (a source by its id, others by name)."""
@@ -105,4 +113,6 @@ def load_library(root: Path, sources: Path | None = None) -> tuple[Library, Repo
     build the library from the valid records."""
     vocab = load_vocabularies(root / "cases" / "_vocab", root)
     report = validate(root / "cases", vocab, root, sources)
-    return build_library([r.case for r in report.records], vocab), report
+    library = build_library([r.case for r in report.records], vocab)
+    library.root = root
+    return library, report

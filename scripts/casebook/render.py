@@ -24,6 +24,7 @@ from .export import data_files
 from .figures import format_metric
 from .library import FACETS, Catalog, Library
 from .model import Case
+from . import research
 from .overview import overview
 from .search import search_tags
 from .text import file_name, inert, inside, is_web_url, link_target, nest_quotes
@@ -98,6 +99,7 @@ def make_environment(template_dir: Path) -> Environment:
     env.filters["h"] = html_text
     env.filters["web_link"] = web_link
     env.filters["nest_quotes"] = nest_quotes
+    env.globals["research"] = research
     return env
 
 
@@ -134,7 +136,7 @@ class PageWriter:
         source = self.library.vocab.source(case.source.publication)
         self.write(page, "case.tmpl.md", case=case, source=source,
                    meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
-                                     tags=search_tags(case, self.library)))
+                                     tags=search_tags(case, self.library), **research.case_meta(self.library, case)))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
         volume = volume_slug(catalog)
@@ -163,6 +165,7 @@ class PageWriter:
                    **overview(self.library))
         self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
                    meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
+        research.write_pages(self)
         return self.pages
 
 

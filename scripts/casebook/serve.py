@@ -89,12 +89,27 @@ def regenerate(root: Path, if_broken: str = KEEP):
     return pages
 
 
+# Set while mkdocs is not rebuilding. The pre-build step waits for it before it writes to
+# docs/: a file deleted while mkdocs copies the static files breaks that rebuild (a record
+# added and deleted again takes its page, JSON and citation files away).
+mkdocs_idle = threading.Event()
+BUILD_WAIT = 120  # seconds; a rebuild never takes this long, but the preview must not hang
+
+
+def track_build(line: str) -> None:
+    if "Building documentation" in line:
+        mkdocs_idle.clear()
+    elif "Documentation built in" in line or "An error happened during the rebuild" in line:
+        mkdocs_idle.set()
+
+
 def forward(stream, port: int) -> None:
     """Copy mkdocs's output to the terminal without its INFO chatter; announce the address
     once the server is up."""
     dropping = False
     for line in stream:
         line = line.rstrip("\n")
+        track_build(line)
         if "Serving on http" in line:
             say(f"预览地址：http://127.0.0.1:{port}/（修改 cases/ 中的记录后页面会自动更新，按 Ctrl+C 停止）")
         if NOISE.match(line) or (dropping and line[:1].isspace()):
@@ -155,6 +170,7 @@ def watch(root: Path, process: subprocess.Popen, seen: dict, broken: bool) -> No
             now = settled
         names = differences(seen, now)
         seen = now
+        mkdocs_idle.wait(BUILD_WAIT)
         pages = regenerate(root)
         if pages is not None:
             count = len([p for p in pages.changed + pages.removed if p.endswith(".md")])
