@@ -1,6 +1,7 @@
 // Run the site's search worker (docs/assets/javascripts/casebook-search.js) in Node on a
 // built site and print, for each query given on stdin (one per line), the page locations
-// in result order as JSON lines. Lets the tests compare the worker with its Python replay.
+// in result order and the files the worker fetched for it, as JSON lines. Lets the tests
+// compare the worker with its Python replay.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -10,6 +11,14 @@ globalThis.lunr = require("lunr");
 globalThis.importScripts = () => {};
 globalThis.addEventListener = () => {};
 const { Engine } = new Function(`${readFileSync(worker, "utf8")}; return { Engine };`)();
-const engine = new Engine(JSON.parse(readFileSync(`${site}/search/casebook_index.json`, "utf8")));
-for (const query of readFileSync(0, "utf8").split("\n").filter(Boolean))
-  console.log(JSON.stringify(engine.search(query).items.map(group => group[0].location)));
+let fetched = [];
+const load = async path => {
+  fetched.push(path);
+  return JSON.parse(readFileSync(`${site}/search/${path}`, "utf8"));
+};
+const engine = new Engine(JSON.parse(readFileSync(`${site}/search/manifest.json`, "utf8")), load);
+for (const query of readFileSync(0, "utf8").split("\n").filter(Boolean)) {
+  fetched = [];
+  const items = (await engine.search(query)).items;
+  console.log(JSON.stringify({ pages: items.map(group => group[0].location), fetched }));
+}
