@@ -249,6 +249,8 @@ addEventListener("message", async ev => {
   if (message.type === SETUP) {
     postMessage({ type: READY })
   } else if (message.type === QUERY) {
+    /* Material also sends the empty box's value when a page opens */
+    if (!String(message.data).trim()) return postMessage({ type: RESULT, data: { items: [] } })
     try {
       postMessage({ type: RESULT, data: await (await started()).search(message.data) })
     } catch (err) {
