@@ -1,0 +1,262 @@
+"""Search benchmark (not a test): the library's sharded lunr search, stock Material search and
+Pagefind on the same pages, in one run. `make bench` calls `main()` through scripts/bench.py;
+alone: `python -m scripts.bench_search --cases 1000 5000 10000`.
+
+The corpus is the real records plus realistic synthetic cases (scripts/corpus.py, text
+recombined from the sentences of all records so that no two cases share their prose), so the
+project's query set (tests/test_search.py QUERIES) has right answers among thousands of
+cases. The pages are generated once; MkDocs builds them twice (the library's search
+configuration, then Material's default), and Pagefind (PyPI `pagefind[extended]`, from
+requirements-bench.txt, never shipped) indexes the stock site's HTML with default settings.
+
+Measured in Debian's Chromium on localhost with gzip (scripts.casebook.build.serve), a fresh
+browser context per query (nothing cached):
+- bytes on page load: search files transferred while a case page loads and settles;
+- bytes per query: search files transferred from typing to the results (median, max);
+- first result after typing on a loaded page, and from navigation (median over the queries);
+- precision: queries whose expected cases are all in the top 3.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEMS = ("casebook", "material", "pagefind")
+# Pagefind's default UI on a page of its own (the site has no Pagefind box); no debounce, so
+# that its time to the first result is its own work, as for the two others.
+PAGEFIND_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>Pagefind</title>
+<link href="/pagefind/pagefind-ui.css" rel="stylesheet"><script src="/pagefind/pagefind-ui.js"></script></head>
+<body><div id="search"></div><script>
+new PagefindUI({ element: "#search", showSubResults: false, debounceTimeoutMs: 0 })
+</script></body></html>"""
+INPUT = {"casebook": "input.md-search__input", "material": "input.md-search__input",
+         "pagefind": "input.pagefind-ui__search-input"}
+RESULT = {"casebook": "li.md-search-result__item > a", "material": "li.md-search-result__item > a",
+          "pagefind": "a.pagefind-ui__result-link"}
+
+
+def queries() -> list[tuple[str, list[str]]]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_search import QUERIES
+    return QUERIES
+
+
+def corpus(n: int):
+    """The real records plus n − (real) realistic synthetic cases."""
+    from scripts.casebook.library import build_library, load_library
+
+    real, _ = load_library(ROOT)
+    extra = n - len(real.cases)
+    try:
+        from scripts.corpus import realistic_library
+        synthetic = realistic_library(extra).cases if extra > 0 else []
+        kind = "realistic"
+    except ImportError:  # before the scale branch's generator is merged
+        from scripts.bench import synthetic_library
+        synthetic = synthetic_library(extra).cases if extra > 0 else []
+        kind = "cloned"
+    return build_library([*real.cases, *synthetic], real.vocab), kind
+
+
+def build_sites(work: Path, library) -> dict[str, Path]:
+    """The same generated pages built three ways; seconds of each search step are printed."""
+    from scripts.casebook.build import PROJECT, generate_docs, stock_search
+    from scripts.casebook.render import GENERATED
+    from scripts.casebook.search import write_index
+
+    shutil.copytree(PROJECT / "overrides", work / "overrides")
+    shutil.copytree(PROJECT / "docs", work / "docs", ignore=lambda d, names: [n for n in names if n in GENERATED])
+    generate_docs(library, work)
+    own = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
+    main_html = (work / "overrides" / "main.html").read_text(encoding="utf-8")
+    stock_yml, stock_html = stock_search(own, main_html)
+    (work / "overrides-stock").mkdir()
+    shutil.copytree(work / "overrides", work / "overrides-stock", dirs_exist_ok=True)
+    (work / "overrides-stock" / "main.html").write_text(stock_html, encoding="utf-8")
+    sites, seconds = {}, {}
+    for name, yml in (("casebook", own), ("material", stock_yml.replace("custom_dir: overrides", "custom_dir: overrides-stock"))):
+        config = work / f"mkdocs-{name}.yml"
+        config.write_text(yml.replace("site_dir: site", f"site_dir: site-{name}"), encoding="utf-8")
+        start = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)],
+                             capture_output=True, text=True, cwd=work)
+        if run.returncode:
+            raise RuntimeError(run.stderr)
+        seconds[f"mkdocs build ({name})"] = time.perf_counter() - start
+        sites[name] = work / f"site-{name}"
+    start = time.perf_counter()
+    write_index(sites["casebook"])
+    seconds["casebook index"] = time.perf_counter() - start
+    pagefind = work / "site-pagefind"
+    shutil.copytree(sites["material"], pagefind)
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(pagefind)], capture_output=True, text=True)
+    if run.returncode:
+        raise RuntimeError(run.stdout + run.stderr)
+    seconds["pagefind index"] = time.perf_counter() - start
+    (pagefind / "pagefind-search.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
+    sites["pagefind"] = pagefind
+    print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()), flush=True)
+    return sites
+
+
+def is_search_file(system: str, url: str) -> bool:
+    path = url.split("?")[0]
+    if system == "pagefind":
+        return "/pagefind/" in path
+    if system == "material":
+        return "/search/" in path or "/workers/search" in path
+    return "/search/" in path or path.endswith(("/casebook-search.js", "/lunr.min.js"))
+
+
+class Recorder:
+    """Transferred (encoded) bytes of the search files a page receives."""
+
+    def __init__(self, page, system: str):
+        self.system, self.sizes = system, []
+        page.on("requestfinished", self.finished)
+
+    def finished(self, request):
+        if is_search_file(self.system, request.url):
+            try:
+                self.sizes.append(request.sizes()["responseBodySize"])
+            except Exception:  # a request the page dropped while closing
+                pass
+
+    def take(self) -> int:
+        total = sum(self.sizes)
+        self.sizes = []
+        return total
+
+
+def page_url(base: str, system: str) -> str:
+    return f"{base}/pagefind-search.html" if system == "pagefind" else f"{base}/cases/2016-national-workers-bookhouses/"
+
+
+def links(page, system: str) -> list[str]:
+    return page.eval_on_selector_all(RESULT[system], "els => els.map(e => e.getAttribute('href'))")
+
+
+def type_query(page, system: str, query: str) -> None:
+    page.fill(INPUT[system], query)
+    page.press(INPUT[system], "End")  # Material reads the query on keyup
+
+
+def one_query(browser, base: str, system: str, query: str) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    recorder = Recorder(page, system)
+    page.goto(page_url(base, system))
+    page.wait_for_load_state("networkidle")
+    on_load = recorder.take()
+    start = time.perf_counter()
+    type_query(page, system, query)
+    try:
+        page.wait_for_selector(RESULT[system], timeout=60_000)
+        typed_ms = (time.perf_counter() - start) * 1000
+        found = links(page, system)
+    except Exception:  # no result at all for this query
+        typed_ms, found = None, []
+    page.wait_for_load_state("networkidle")
+    per_query = recorder.take()
+    context.close()
+    # from navigation: a fresh context, typing as soon as the box is there
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(page_url(base, system), wait_until="domcontentloaded")
+    page.wait_for_selector(INPUT[system])
+    type_query(page, system, query)
+    try:
+        page.wait_for_selector(RESULT[system], timeout=60_000)
+        nav_ms = page.evaluate("performance.now()")
+    except Exception:
+        nav_ms = None
+    context.close()
+    return {"on_load": on_load, "per_query": per_query, "typed_ms": typed_ms, "nav_ms": nav_ms, "links": found}
+
+
+def case_ids(hrefs: list[str]) -> list[str]:
+    return [h.split("cases/")[1].strip("/").split("/")[0] for h in hrefs if "cases/" in h]
+
+
+def manifest_gzip(site: Path) -> int:
+    return len(gzip.compress((site / "search" / "manifest.json").read_bytes(), 6))
+
+
+def measure(n: int, browser) -> list[dict]:
+    from scripts.casebook.build import serve
+
+    library, kind = corpus(n)
+    print(f"{len(library.cases)} cases ({kind} corpus): building …", flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sites = build_sites(Path(tmp), library)
+        for system in SYSTEMS:
+            server = serve(sites[system])
+            base = f"http://127.0.0.1:{server.server_port}"
+            runs, hits = [], 0
+            for query, expected in queries():
+                run = one_query(browser, base, system, query)
+                runs.append(run)
+                hits += set(expected) <= set(case_ids(run["links"])[:3])
+            server.shutdown()
+            times = [r["typed_ms"] for r in runs if r["typed_ms"] is not None]
+            navs = [r["nav_ms"] for r in runs if r["nav_ms"] is not None]
+            rows.append({
+                "cases": len(library.cases), "system": system,
+                "load_kb": statistics.median(r["on_load"] for r in runs) / 1024,
+                "query_kb": statistics.median(r["per_query"] for r in runs) / 1024,
+                "query_kb_max": max(r["per_query"] for r in runs) / 1024,
+                "typed_ms": statistics.median(times) if times else None,
+                "nav_ms": statistics.median(navs) if navs else None,
+                "top3": hits, "queries": len(runs),
+                "manifest_kb": manifest_gzip(sites[system]) / 1024 if system == "casebook" else None,
+            })
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    out = ["| cases | search | page load (KB gzip) | per query, median / max (KB) | first result after typing (ms) "
+           "| first result from navigation (ms) | right case in top 3 |",
+           "|---:|---|---:|---:|---:|---:|---:|"]
+    names = {"casebook": "this library (sharded lunr)", "material": "stock Material", "pagefind": "Pagefind 1.5.2 extended"}
+    for r in rows:
+        fmt = lambda v: "—" if v is None else f"{v:,.0f}"  # noqa: E731
+        out.append(f"| {r['cases']:,} | {names[r['system']]} | {r['load_kb']:.1f} | {r['query_kb']:.0f} / {r['query_kb_max']:.0f} "
+                   f"| {fmt(r['typed_ms'])} | {fmt(r['nav_ms'])} | {r['top3']} / {r['queries']} |")
+    return "\n".join(out)
+
+
+def main(sizes: list[int] | None = None) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    from scripts.casebook.build import CHROMIUM_ARGS
+
+    sizes = sizes or [1000, 5000, 10000]
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                    headless=True, args=CHROMIUM_ARGS)
+        for n in sizes:
+            rows += measure(n, browser)
+        browser.close()
+    print(table(rows))
+    manifests = [f"{r['cases']:,}: {r['manifest_kb']:.1f} KB" for r in rows if r["manifest_kb"] is not None]
+    print("manifest (gzip): " + ", ".join(manifests))
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, nargs="*", default=None)
+    main(parser.parse_args().cases)
