@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -133,11 +134,11 @@ def test_user_dictionary_keeps_library_terms_whole():
         assert term in terms
 
 
-def node_replay(site, queries: list[str]) -> list[dict]:
+def node_replay(site, queries: list[str], *material) -> list[dict]:
     if shutil.which("node") is None or not (ROOT / "node_modules" / "lunr").is_dir():
         pytest.fail("需要 node 和 npm ci 安装的 lunr")
     run = subprocess.run(["node", "scripts/tools/search_replay.mjs", str(site),
-                          "docs/assets/javascripts/casebook-search.js"],
+                          "docs/assets/javascripts/casebook-search.js", *map(str, material)],
                          input="\n".join(queries), capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     return [json.loads(line) for line in run.stdout.splitlines()]
@@ -156,6 +157,21 @@ def test_worker_in_node_ranks_exactly_like_the_replay_and_fetches_the_same_files
         expected.append({"pages": replay.search(query), "fetched": replay.fetched})
     assert [b["pages"] for b in browser] == [e["pages"] for e in expected]
     assert [sorted(b["fetched"]) for b in browser] == [sorted(e["fetched"]) for e in expected]
+
+
+def test_without_a_prebuilt_index_the_worker_indexes_materials_documents_alike(site):
+    """`mkdocs serve` runs no `casebook index`: the worker indexes the documents Material
+    sends, in memory, and ranks as on the prebuilt shards."""
+    work = site.parent
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
+                          "-d", str(work / "served")], capture_output=True, text=True, cwd=work)
+    assert run.returncode == 0, run.stderr
+    material = work / "served" / "search" / "search_index.json"
+    assert json.loads(material.read_text(encoding="utf-8"))["docs"]
+    simplified = [q for q in PARITY_QUERIES if q not in ("勞動模範", "楓橋經驗")]
+    served = node_replay(site, simplified, material)
+    prebuilt = node_replay(site, simplified)
+    assert [s["pages"] for s in served] == [p["pages"] for p in prebuilt]
 
 
 # -- the sharded index: a query reads only what it needs -------------------------------------

@@ -6,17 +6,20 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-const [site, worker] = process.argv.slice(2);
+// With a third argument, Material's search_index.json: the worker's `mkdocs serve` path.
+const [site, worker, material] = process.argv.slice(2);
 globalThis.lunr = require("lunr");
 globalThis.importScripts = () => {};
 globalThis.addEventListener = () => {};
-const { Engine } = new Function(`${readFileSync(worker, "utf8")}; return { Engine };`)();
+const { Engine, inMemoryFiles } = new Function(`${readFileSync(worker, "utf8")}; return { Engine, inMemoryFiles };`)();
+const files = material ? inMemoryFiles(JSON.parse(readFileSync(material, "utf8"))) : null;
+const read = path => files ? files[path] : JSON.parse(readFileSync(`${site}/search/${path}`, "utf8"));
 let fetched = [];
 const load = async path => {
   fetched.push(path);
-  return JSON.parse(readFileSync(`${site}/search/${path}`, "utf8"));
+  return read(path);
 };
-const engine = new Engine(JSON.parse(readFileSync(`${site}/search/manifest.json`, "utf8")), load);
+const engine = new Engine(read("manifest.json"), load);
 for (const query of readFileSync(0, "utf8").split("\n").filter(Boolean)) {
   fetched = [];
   const items = (await engine.search(query)).items;

@@ -233,13 +233,95 @@ async function fetchJSON(path) {
   return response.json()
 }
 
+/* `mkdocs serve` runs no `casebook index`: the worker then indexes the documents Material
+   sent, in memory, into the same files (one shard per first character, no converter). */
+function inMemoryFiles(data) {
+  const separator = new RegExp(data.config.separator)
+  const pages = pagesOf(data.docs)
+  const index = lunr(function () {
+    this.pipeline.reset()
+    this.searchPipeline.reset()
+    this.b(0)
+    this.ref("ref")
+    for (const [name, spec] of Object.entries(data.config.fields))
+      this.field(name, { boost: spec.boost, extractor: doc => tokenize(doc[name], separator) })
+    pages.forEach((entries, number) => {
+      const doc = pageDocument(number, entries)
+      this.add(doc, doc.boost !== undefined ? { boost: doc.boost } : undefined)
+    })
+  })
+  const fields = index.fields, weights = new Map()
+  for (const [ref, vector] of Object.entries(index.fieldVectors)) {
+    const [field, doc] = ref.split("/")
+    for (let i = 0; i < vector.elements.length; i += 2)
+      weights.set(`${field}/${vector.elements[i]}/${doc}`, vector.elements[i + 1])
+  }
+  const shards = new Map()
+  for (const term of Object.keys(index.invertedIndex).sort()) {
+    const posting = index.invertedIndex[term], n = posting._index
+    const row = [term, n, ...fields.map(f => Object.keys(posting[f]).map(Number).sort((a, b) => a - b)
+      .flatMap(doc => [doc, weights.get(`${f}/${n}/${doc}`)]))]
+    if (!shards.has(term[0])) shards.set(term[0], [])
+    shards.get(term[0]).push(row)
+  }
+  const keys = [...shards.keys()].sort()
+  const files = { "t2s.json": { chars: {}, phrases: {} },
+                  "manifest.json": { version: lunr.version, config: data.config, fields, keys, empty: [] } }
+  keys.forEach((key, n) => { files[`shards/${n}.json`] = shards.get(key) })
+  pages.forEach((entries, n) => {
+    files[`pages/${n}.json`] = entries.map(({ tags, ...e }, i) => ({
+      ...e, title: (e.title || "").replace(/\u200b/g, ""), text: (e.text || "").replace(/\u200b/g, ""),
+      ...(i === 0 && tags ? { tags } : {})
+    }))
+  })
+  return files
+}
+
+function tokenize(value, separator) {
+  if (value === undefined || value === null) return []
+  const values = Array.isArray(value) ? value : [value]
+  const out = []
+  for (const v of values)
+    for (const piece of String(v).replace(TAG, " ").split(separator))
+      if (piece) out.push(piece.toLowerCase())
+  return out
+}
+
+/* Index entries grouped by page in order of first appearance; the first is the article. */
+function pagesOf(docs) {
+  const pages = new Map()
+  for (const doc of docs) {
+    const page = doc.location.split("#")[0]
+    if (!pages.has(page)) pages.set(page, [])
+    pages.get(page).push(doc)
+  }
+  return [...pages.values()]
+}
+
+/* One indexed document per page (refs are page numbers; see page_document in search.py). */
+function pageDocument(number, entries) {
+  const article = entries[0]
+  const doc = {
+    ref: String(number), title: article.title || "",
+    text: [article.text || "", ...entries.slice(1).map(e => `${e.title || ""} ${e.text || ""}`)].join(" "),
+    tags: article.tags || []
+  }
+  if (article.boost !== undefined) doc.boost = article.boost
+  return doc
+}
+
 /* Made on the first query, not at page load: a reader who never searches fetches nothing
    (Material still starts this worker and sends SETUP on every page). */
-let engine
+let engine, documents
 function started() {
   if (!engine) {
     importScripts("lunr.min.js")
-    engine = fetchJSON("manifest.json").then(manifest => new Engine(manifest, fetchJSON))
+    engine = fetchJSON("manifest.json").then(
+      manifest => new Engine(manifest, fetchJSON),
+      () => {
+        const files = inMemoryFiles(documents)
+        return new Engine(files["manifest.json"], async path => files[path])
+      })
   }
   return engine
 }
@@ -247,6 +329,7 @@ function started() {
 addEventListener("message", async ev => {
   const message = ev.data
   if (message.type === SETUP) {
+    documents = message.data
     postMessage({ type: READY })
   } else if (message.type === QUERY) {
     /* Material also sends the empty box's value when a page opens */
