@@ -196,6 +196,22 @@ def case_ids(hrefs: list[str]) -> list[str]:
     return [h.split("cases/")[1].strip("/").split("/")[0] for h in hrefs if "cases/" in h]
 
 
+def replay_precision(site: Path, runs: list[dict]) -> None:
+    """The Python replay beside the browser, and the unsharded worker's ranking (literal boost
+    on every result, as before the shards) on the same index: precision and the misses."""
+    from scripts.casebook.search import SiteSearch
+
+    for label, listed in (("replay, 20 listed", 20), ("unsharded ranking", None)):
+        engine = SiteSearch.from_site(site)
+        engine.listed = listed
+        misses = [q for q, expected in queries()
+                  if not set(expected) <= set(case_ids(engine.search(q))[:3])]
+        print(f"  {label}: {len(queries()) - len(misses)} / {len(queries())}; misses: {' '.join(misses)}", flush=True)
+    browser_misses = [q for (q, expected), run in zip(queries(), runs)
+                      if not set(expected) <= set(case_ids(run["links"])[:3])]
+    print(f"  browser misses: {' '.join(browser_misses)}", flush=True)
+
+
 def manifest_gzip(site: Path) -> int:
     return len(gzip.compress((site / "search" / "manifest.json").read_bytes(), 6))
 
@@ -217,6 +233,8 @@ def measure(n: int, browser) -> list[dict]:
                 runs.append(run)
                 hits += set(expected) <= set(case_ids(run["links"])[:3])
             server.shutdown()
+            if system == "casebook":
+                replay_precision(sites[system], runs)
             times = [r["typed_ms"] for r in runs if r["typed_ms"] is not None]
             navs = [r["nav_ms"] for r in runs if r["nav_ms"] is not None]
             rows.append({

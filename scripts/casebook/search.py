@@ -311,6 +311,8 @@ class SiteSearch:
     """The header search of a built site, replayed in Python on the same shards: files are
     read when the query procedure needs them, as the worker fetches them."""
 
+    listed: int | None = RESULTS  # None: rank every result with the literal boost (the unsharded worker)
+
     def __init__(self, search_dir: Path):
         self.dir = search_dir
         self.manifest = json.loads((search_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -437,7 +439,7 @@ class SiteSearch:
         results = self._run(index, parts, QueryPresence.REQUIRED) or self._run(index, parts, QueryPresence.OPTIONAL)
         words = [w for w in self.separator.split(text.lower()) if w]
         scored = []
-        for result in results[:RESULTS]:
+        for result in results[:self.listed]:
             number = int(result["ref"])
             plain = _plain(self.page(number))
             literal = sum(w in plain for w in words)
