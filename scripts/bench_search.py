@@ -94,6 +94,7 @@ def build_sites(work: Path, library) -> dict[str, Path]:
             raise RuntimeError(run.stderr)
         seconds[f"mkdocs build ({name})"] = time.perf_counter() - start
         sites[name] = work / f"site-{name}"
+    shutil.copyfile(sites["casebook"] / "search" / "search_index.json", work / "material_search_index.json")
     start = time.perf_counter()
     write_index(sites["casebook"])
     seconds["casebook index"] = time.perf_counter() - start
@@ -154,42 +155,60 @@ def type_query(page, system: str, query: str) -> None:
 
 # a query with no result at all shows none of RESULT: give up after this long
 NO_RESULT_MS = 8_000
-NAVIGATION_QUERIES = 10  # first result from navigation: on the first queries of the set
+NAVIGATION_QUERIES = 5  # first result from navigation: on the first queries of the set
 
 
-def one_query(browser, base: str, system: str, query: str, navigation: bool) -> dict:
-    context = browser.new_context()
+def fresh_page(browser, base: str, system: str):
+    context = browser.new_context()  # nothing cached
     page = context.new_page()
-    recorder = Recorder(page, system)
-    page.goto(page_url(base, system))
-    page.wait_for_load_state("networkidle")
-    on_load = recorder.take()
-    start = time.perf_counter()
-    type_query(page, system, query)
+    return context, page, Recorder(page, system)
+
+
+def first_result(page, system: str) -> bool:
     try:
         page.wait_for_selector(RESULT[system], timeout=NO_RESULT_MS)
-        typed_ms = (time.perf_counter() - start) * 1000
-        found = links(page, system)
+        return True
     except Exception:  # no result at all for this query
-        typed_ms, found = None, []
-    page.wait_for_load_state("networkidle")
-    per_query = recorder.take()
-    context.close()
-    if not navigation:
-        return {"on_load": on_load, "per_query": per_query, "typed_ms": typed_ms, "nav_ms": None, "links": found}
-    # from navigation: a fresh context, typing as soon as the box is there
-    context = browser.new_context()
-    page = context.new_page()
+        return False
+
+
+def from_navigation(browser, base: str, system: str, query: str) -> float | None:
+    """Milliseconds from navigation start to the first result, typing as soon as the box is there."""
+    context, page, _ = fresh_page(browser, base, system)
     page.goto(page_url(base, system), wait_until="domcontentloaded")
     page.wait_for_selector(INPUT[system])
     type_query(page, system, query)
-    try:
-        page.wait_for_selector(RESULT[system], timeout=NO_RESULT_MS)
-        nav_ms = page.evaluate("performance.now()")
-    except Exception:
-        nav_ms = None
+    ms = page.evaluate("performance.now()") if first_result(page, system) else None
     context.close()
-    return {"on_load": on_load, "per_query": per_query, "typed_ms": typed_ms, "nav_ms": nav_ms, "links": found}
+    return ms
+
+
+def on_a_loaded_page(browser, base: str, system: str) -> tuple[int, list[dict]]:
+    """Bytes on page load, then every query of the set typed in turn into the same page (the
+    box cleared between queries): bytes, milliseconds to the first result, links."""
+    context, page, recorder = fresh_page(browser, base, system)
+    page.goto(page_url(base, system))
+    page.wait_for_load_state("networkidle")
+    on_load = recorder.take()
+    runs = []
+    for query, _ in queries():
+        start = time.perf_counter()
+        type_query(page, system, query)
+        found = first_result(page, system)
+        ms = (time.perf_counter() - start) * 1000 if found else None
+        hrefs = links(page, system) if found else []
+        page.wait_for_load_state("networkidle")
+        runs.append({"bytes": recorder.take(), "ms": ms, "links": hrefs})
+        page.fill(INPUT[system], "")
+        page.press(INPUT[system], "End")
+        try:
+            page.wait_for_selector(RESULT[system], state="detached", timeout=NO_RESULT_MS)
+        except Exception:
+            page.reload()
+            page.wait_for_load_state("networkidle")
+        recorder.take()
+    context.close()
+    return on_load, runs
 
 
 def case_ids(hrefs: list[str]) -> list[str]:
@@ -216,54 +235,91 @@ def manifest_gzip(site: Path) -> int:
     return len(gzip.compress((site / "search" / "manifest.json").read_bytes(), 6))
 
 
-def measure(n: int, browser) -> list[dict]:
+def measure(n: int, browser, work_root: Path) -> list[dict]:
     from scripts.casebook.build import serve
+    from scripts.casebook.search import write_index
 
-    library, kind = corpus(n)
-    print(f"{len(library.cases)} cases ({kind} corpus): building …", flush=True)
+    work = work_root / f"work-{n}"
+    if (work / "site-pagefind" / "pagefind-search.html").is_file():  # built by an earlier run
+        print(f"{n} cases: reusing the sites in {work}; indexing again", flush=True)
+        write_index_again(work / "site-casebook", write_index)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        library, kind = corpus(n)
+        print(f"{len(library.cases)} cases ({kind} corpus): building …", flush=True)
+        build_sites(work, library)
+    sites = {system: work / f"site-{system}" for system in SYSTEMS}
+    cases = len(list((sites["casebook"] / "cases").glob("*/index.html")))
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        sites = build_sites(Path(tmp), library)
-        for system in SYSTEMS:
-            server = serve(sites[system])
-            base = f"http://127.0.0.1:{server.server_port}"
-            runs, hits = [], 0
-            for i, (query, expected) in enumerate(queries()):
-                run = one_query(browser, base, system, query, i < NAVIGATION_QUERIES)
-                runs.append(run)
-                hits += set(expected) <= set(case_ids(run["links"])[:3])
-            server.shutdown()
-            if system == "casebook":
-                replay_precision(sites[system], runs)
-            times = [r["typed_ms"] for r in runs if r["typed_ms"] is not None]
-            navs = [r["nav_ms"] for r in runs if r["nav_ms"] is not None]
-            rows.append({
-                "cases": len(library.cases), "system": system,
-                "load_kb": statistics.median(r["on_load"] for r in runs) / 1024,
-                "query_kb": statistics.median(r["per_query"] for r in runs) / 1024,
-                "query_kb_max": max(r["per_query"] for r in runs) / 1024,
-                "typed_ms": statistics.median(times) if times else None,
-                "nav_ms": statistics.median(navs) if navs else None,
-                "top3": hits, "queries": len(runs),
-                "manifest_kb": manifest_gzip(sites[system]) / 1024 if system == "casebook" else None,
-            })
-            print(json.dumps(rows[-1]), flush=True)
+    for system in SYSTEMS:
+        server = serve(sites[system])
+        base = f"http://127.0.0.1:{server.server_port}"
+        on_load, runs = on_a_loaded_page(browser, base, system)
+        navs = [ms for query, _ in queries()[:NAVIGATION_QUERIES]
+                if (ms := from_navigation(browser, base, system, query)) is not None]
+        server.shutdown()
+        hits = sum(set(expected) <= set(case_ids(run["links"])[:3]) for (_, expected), run in zip(queries(), runs))
+        times = [r["ms"] for r in runs if r["ms"] is not None]
+        row = {"cases": cases, "system": system, "load_kb": on_load / 1024,
+               "first_query_kb": runs[0]["bytes"] / 1024,
+               "query_kb": statistics.median(r["bytes"] for r in runs[1:]) / 1024,
+               "query_kb_max": max(r["bytes"] for r in runs) / 1024,
+               "typed_ms": statistics.median(times) if times else None,
+               "nav_ms": statistics.median(navs) if navs else None,
+               "top3": hits, "queries": len(runs)}
+        if system == "casebook":
+            row.update(cold_query_bytes(sites[system]))
+            row["manifest_kb"] = manifest_gzip(sites[system]) / 1024
+            replay_precision(sites[system], runs)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
     return rows
 
 
+def write_index_again(site: Path, write_index) -> None:
+    """The index of the current code on a kept build, from Material's documents saved at
+    build time (MkDocs runs again when they were not saved)."""
+    work = site.parent
+    saved = work / "material_search_index.json"
+    if not saved.is_file():
+        run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs-casebook.yml")],
+                             capture_output=True, text=True, cwd=work)
+        if run.returncode:
+            raise RuntimeError(run.stderr)
+        shutil.copyfile(site / "search" / "search_index.json", saved)
+    shutil.copyfile(saved, site / "search" / "search_index.json")
+    write_index(site)
+
+
+def cold_query_bytes(site: Path) -> dict:
+    """Gzip bytes a fresh page fetches for each query, from the files the replay reads for
+    it (the worker fetches the same files: the parity test), plus the manifest."""
+    from scripts.casebook.search import SiteSearch
+
+    sizes = []
+    for query, _ in queries():
+        engine = SiteSearch.from_site(site)
+        engine.search(query)
+        files = ["manifest.json", *engine.fetched]
+        sizes.append(sum(len(gzip.compress((site / "search" / f).read_bytes(), 6)) for f in files))
+    return {"cold_query_kb": statistics.median(sizes) / 1024, "cold_query_kb_max": max(sizes) / 1024}
+
+
 def table(rows: list[dict]) -> str:
-    out = ["| cases | search | page load (KB gzip) | per query, median / max (KB) | first result after typing (ms) "
-           "| first result from navigation (ms) | right case in top 3 |",
-           "|---:|---|---:|---:|---:|---:|---:|"]
+    out = ["| cases | search | page load (KB gzip) | first query (KB) | later queries, median / max (KB) "
+           "| first result after typing (ms) | first result from navigation (ms) | right case in top 3 |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|"]
     names = {"casebook": "this library (sharded lunr)", "material": "stock Material", "pagefind": "Pagefind 1.5.2 extended"}
     for r in rows:
         fmt = lambda v: "—" if v is None else f"{v:,.0f}"  # noqa: E731
-        out.append(f"| {r['cases']:,} | {names[r['system']]} | {r['load_kb']:.1f} | {r['query_kb']:.0f} / {r['query_kb_max']:.0f} "
+        out.append(f"| {r['cases']:,} | {names[r['system']]} | {r['load_kb']:.1f} | {r['first_query_kb']:.0f} "
+                   f"| {r['query_kb']:.0f} / {r['query_kb_max']:.0f} "
                    f"| {fmt(r['typed_ms'])} | {fmt(r['nav_ms'])} | {r['top3']} / {r['queries']} |")
     return "\n".join(out)
 
 
-def main(sizes: list[int] | None = None) -> list[dict]:
+def main(sizes: list[int] | None = None, work: Path | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     from scripts.casebook.build import CHROMIUM_ARGS
@@ -273,16 +329,21 @@ def main(sizes: list[int] | None = None) -> list[dict]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
                                     headless=True, args=CHROMIUM_ARGS)
-        for n in sizes:
-            rows += measure(n, browser)
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in sizes:
+                rows += measure(n, browser, work or Path(tmp))
         browser.close()
     print(table(rows))
-    manifests = [f"{r['cases']:,}: {r['manifest_kb']:.1f} KB" for r in rows if r["manifest_kb"] is not None]
-    print("manifest (gzip): " + ", ".join(manifests))
+    for r in rows:
+        if r["system"] == "casebook":
+            print(f"{r['cases']:,} cases: manifest {r['manifest_kb']:.1f} KB gzip; a query from a fresh page "
+                  f"(manifest, converter, shards, pages) {r['cold_query_kb']:.0f} KB median, {r['cold_query_kb_max']:.0f} KB max")
     return rows
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, nargs="*", default=None)
-    main(parser.parse_args().cases)
+    parser.add_argument("--work", type=Path, default=None, help="keep the built sites here and reuse them")
+    args = parser.parse_args()
+    main(args.cases, args.work)

@@ -16,7 +16,7 @@ from conftest import ROOT
 from scripts.casebook.build import build_site
 from scripts.casebook.library import build_library, load_library
 from scripts.casebook.model import Case
-from scripts.casebook.search import (SiteSearch, query_index, search_tags, t2s_table,
+from scripts.casebook.search import (T2S_BUCKETS, SiteSearch, query_index, search_tags, t2s_buckets, t2s_table,
                                      to_simplified, user_terms, write_index)
 from scripts.casebook.vocab import SearchTerm, SearchTermsError, VocabularyError, load_vocabularies, thesaurus
 
@@ -175,12 +175,13 @@ def test_without_a_prebuilt_index_the_worker_indexes_materials_documents_alike(s
 
 
 # -- the sharded index: a query reads only what it needs -------------------------------------
-def test_a_query_reads_the_converter_a_few_shards_and_the_pages_it_lists(site):
+def test_a_query_reads_its_characters_converter_files_a_few_shards_and_the_pages_it_lists(site):
     engine = SiteSearch.from_site(site)
     found = engine.search("滇中引水")
     shards = [f for f in engine.fetched if f.startswith("shards/")]
     pages = [f for f in engine.fetched if f.startswith("pages/")]
-    assert engine.fetched[0] == "t2s.json"
+    converter = [f for f in engine.fetched if f.startswith("t2s/")]
+    assert converter == [f"t2s/{b}.json" for b in sorted({ord(c) % T2S_BUCKETS for c in "滇中引水"})], engine.fetched
     assert 1 <= len(shards) <= 3, engine.fetched
     assert len(pages) == len(found) <= len(engine.locations)
     total = len(list((site / "search" / "shards").glob("*.json")))
@@ -244,7 +245,12 @@ def test_indexing_twice_leaves_the_index_as_it_is(tmp_path):
 def test_traditional_text_is_converted_as_opencc_converts_it(traditional, simplified):
     import opencc
 
-    assert to_simplified(traditional, t2s_table()) == simplified == opencc.OpenCC("t2s").convert(traditional)
+    table = t2s_table()
+    assert to_simplified(traditional, table) == simplified == opencc.OpenCC("t2s").convert(traditional)
+    # the files a query fetches: the buckets of its characters hold what the whole table says
+    needed = [t2s_buckets(table)[ord(c) % T2S_BUCKETS] for c in traditional]
+    part = {kind: {k: v for b in needed for k, v in b[kind].items()} for kind in ("chars", "phrases")}
+    assert to_simplified(traditional, part) == simplified
 
 
 @pytest.mark.parametrize("traditional, simplified", [("勞動模範", "劳动模范"), ("楓橋", "枫桥"), ("職工書屋", "职工书屋")])

@@ -9,7 +9,7 @@ needs (the layout Pagefind uses for its chunked index and fragments):
   and, per field, the documents and their lunr weights (the term's element of the field
   vectors) — enough for lunr.js to score those terms exactly as the whole index would;
 - site/search/pages/<n>.json: one page's entries, fetched only for the results shown;
-- site/search/t2s.json: OpenCC's Traditional→Simplified tables, applied to the query.
+- site/search/t2s/<n>.json: OpenCC's Traditional→Simplified tables by code point, for the query.
 
 The worker and `SiteSearch` read the same files with one query procedure, so the tests and
 `make search` see the ranking readers see. Change the two query procedures together.
@@ -158,7 +158,7 @@ def compact_entries(entries: list[dict]) -> list[dict]:
 SHARD_BYTES = 12_000
 MANIFEST = "manifest.json"
 PREBUILT = "casebook_index.json"  # the indexed pages, for the build's own checks (invariant.py)
-T2S = "t2s.json"
+T2S_BUCKETS = 32  # the converter in files by code point: a query fetches those of its characters
 RESULTS = 20  # results listed, whose pages are fetched; the literal boost ranks these
 
 
@@ -233,6 +233,19 @@ def t2s_table() -> dict:
     return {"chars": chars, "phrases": phrases}
 
 
+def t2s_bucket(char: str) -> int:
+    return ord(char) % T2S_BUCKETS
+
+
+def t2s_buckets(table: dict) -> list[dict]:
+    """The converter cut by the code point of a character or of a phrase's first character."""
+    buckets = [{"chars": {}, "phrases": {}} for _ in range(T2S_BUCKETS)]
+    for kind in ("chars", "phrases"):
+        for source, target in table[kind].items():
+            buckets[t2s_bucket(source[0])][kind][source] = target
+    return buckets
+
+
 def to_simplified(text: str, table: dict) -> str:
     """Longest phrase first, else character by character (OpenCC's forward maximum match)."""
     phrases, chars = table["phrases"], table["chars"]
@@ -276,10 +289,14 @@ def write_index(site_dir: Path) -> Path:
             _dump(search_dir / "shards" / f"{number}.json", shards[key])
     for number, (_, entries) in enumerate(pages):
         _dump(search_dir / "pages" / f"{number}.json", compact_entries(entries))
-    _dump(search_dir / T2S, t2s_table())
+    shutil.rmtree(search_dir / "t2s", ignore_errors=True)
+    (search_dir / "t2s").mkdir()
+    for number, bucket in enumerate(t2s_buckets(t2s_table())):
+        _dump(search_dir / "t2s" / f"{number}.json", bucket)
     _dump(search_dir / MANIFEST, {
         "version": serialized["version"], "config": data["config"], "fields": serialized["fields"],
-        "keys": keys, "empty": [n for n, key in enumerate(keys) if not shards[key]]})
+        "keys": keys, "empty": [n for n, key in enumerate(keys) if not shards[key]],
+        "t2s": T2S_BUCKETS})
     _dump(target, {"docs": [{"location": location} for location, _ in pages]})
     _dump(source, {**data, "docs": []})
     return target
@@ -324,7 +341,7 @@ class SiteSearch:
         self.fetched: list[str] = []  # files read, in order (what the worker would fetch)
         self._shards: dict[str, list[list]] = {}
         self._pages: dict[int, list[dict]] = {}
-        self._t2s = None
+        self._t2s: dict[int, dict] = {}
 
     @classmethod
     def from_site(cls, site_dir: Path) -> "SiteSearch":
@@ -355,9 +372,14 @@ class SiteSearch:
         return self._shards[key]
 
     def simplified(self, text: str) -> str:
-        if self._t2s is None:
-            self._t2s = self._read(T2S)
-        return to_simplified(text, self._t2s)
+        """The query in Simplified characters, with the converter's files of its characters."""
+        table = {"chars": {}, "phrases": {}}
+        for bucket in sorted({ord(c) % self.manifest["t2s"] for c in text}):
+            if bucket not in self._t2s:
+                self._t2s[bucket] = self._read(f"t2s/{bucket}.json")
+            for kind in table:
+                table[kind].update(self._t2s[bucket][kind])
+        return to_simplified(text, table)
 
     def deepest_key(self, prefix: str) -> str | None:
         for j in range(len(prefix), 0, -1):

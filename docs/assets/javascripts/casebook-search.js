@@ -84,7 +84,7 @@ class Engine {
     this.empty = new Set(manifest.empty)
     this.shards = new Map()
     this.pages = new Map()
-    this.t2s = undefined
+    this.t2s = new Map()
   }
 
   page(number) {
@@ -100,9 +100,17 @@ class Engine {
     return this.shards.get(key)
   }
 
+  /* The query in Simplified characters, with the converter's files of its characters. */
   async simplified(text) {
-    if (this.t2s === undefined) this.t2s = this.load("t2s.json")
-    return toSimplified(text, await this.t2s)
+    const buckets = [...new Set([...text].map(c => c.codePointAt(0) % this.manifest.t2s))].sort((a, b) => a - b)
+    const table = { chars: {}, phrases: {} }
+    for (const bucket of buckets) {
+      if (!this.t2s.has(bucket)) this.t2s.set(bucket, this.load(`t2s/${bucket}.json`))
+      const part = await this.t2s.get(bucket)
+      Object.assign(table.chars, part.chars)
+      Object.assign(table.phrases, part.phrases)
+    }
+    return toSimplified(text, table)
   }
 
   deepestKey(prefix) {
@@ -265,8 +273,8 @@ function inMemoryFiles(data) {
     shards.get(term[0]).push(row)
   }
   const keys = [...shards.keys()].sort()
-  const files = { "t2s.json": { chars: {}, phrases: {} },
-                  "manifest.json": { version: lunr.version, config: data.config, fields, keys, empty: [] } }
+  const files = { "manifest.json": { version: lunr.version, config: data.config, fields, keys, empty: [], t2s: 1 },
+                  "t2s/0.json": { chars: {}, phrases: {} } }
   keys.forEach((key, n) => { files[`shards/${n}.json`] = shards.get(key) })
   pages.forEach((entries, n) => {
     files[`pages/${n}.json`] = entries.map(({ tags, ...e }, i) => ({
