@@ -392,3 +392,16 @@ def test_make_check_reports_a_contradictory_search_terms_file(tree):
         load_vocabularies(tree.root / "cases" / "_vocab", tree.root)
     assert [str(p) for p in err.value.problems] == [
         "cases/_vocab/search_terms.yaml:1: “讨薪”同时写在“欠薪”和“讨薪”两组同义词中；同一个说法只能属于一组，请合并两组或删去一处"]
+
+
+def test_make_search_reads_the_same_shards(site, tmp_path, capsys):
+    """`make search Q=…` (casebook search) ranks from the built site's shards as the header does."""
+    from scripts.casebook import cli
+
+    (tmp_path / "site").symlink_to(site)
+    (tmp_path / "cases").symlink_to(ROOT / "cases")
+    assert cli.main(["--root", str(tmp_path), "search", "楓橋"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    case = next(c for c in LIBRARY.cases if c.id == "2024-fujian-longyan-station-fengqiao")
+    assert lines[1] == f"  1. {case.title}｜{case.organization}｜{case.year}｜{case.id}"
+    assert len(lines) - 1 == min(10, len(SiteSearch.from_site(site).search("枫桥")))
