@@ -10,8 +10,9 @@
  * literally ranks first. A Traditional query is converted to Simplified first (OpenCC's data).
  *
  * The index is prebuilt and sharded by term prefix (`python -m scripts.casebook index`):
- * nothing is fetched before the first query; then the manifest, the shards of the prefixes
- * the query names and the pages of the results listed. lunr.js scores the query on an index
+ * on page load only the manifest of prefixes; when the reader types, the converter's files of
+ * the query's characters, the shards of the prefixes the query names and the pages of the
+ * results listed. lunr.js scores the query on an index
  * made of the fetched terms only, which gives the scores of the whole index.
  * scripts/casebook/search.py is the Python replay of this file: change both together.
  */
@@ -103,10 +104,10 @@ class Engine {
   /* The query in Simplified characters, with the converter's files of its characters. */
   async simplified(text) {
     const buckets = [...new Set([...text].map(c => c.codePointAt(0) % this.manifest.t2s))].sort((a, b) => a - b)
-    const table = { chars: {}, phrases: {} }
-    for (const bucket of buckets) {
+    for (const bucket of buckets)
       if (!this.t2s.has(bucket)) this.t2s.set(bucket, this.load(`t2s/${bucket}.json`))
-      const part = await this.t2s.get(bucket)
+    const table = { chars: {}, phrases: {} }
+    for (const part of await Promise.all(buckets.map(bucket => this.t2s.get(bucket)))) {
       Object.assign(table.chars, part.chars)
       Object.assign(table.phrases, part.phrases)
     }
@@ -318,14 +319,14 @@ function pageDocument(number, entries) {
   return doc
 }
 
-/* Made on the first query, not at page load: a reader who never searches fetches nothing
-   (Material still starts this worker and sends SETUP on every page). */
-let engine, documents
+/* The manifest (a few KB) is fetched when Material starts the worker on page load; lunr.js,
+   the shards and the pages only when the reader types. */
+let manifest, engine, documents
 function started() {
   if (!engine) {
     importScripts("lunr.min.js")
-    engine = fetchJSON("manifest.json").then(
-      manifest => new Engine(manifest, fetchJSON),
+    engine = manifest.then(
+      found => new Engine(found, fetchJSON),
       () => {
         const files = inMemoryFiles(documents)
         return new Engine(files["manifest.json"], async path => files[path])
@@ -338,6 +339,8 @@ addEventListener("message", async ev => {
   const message = ev.data
   if (message.type === SETUP) {
     documents = message.data
+    manifest = fetchJSON("manifest.json")
+    manifest.catch(() => {})  /* mkdocs serve: no manifest, handled on the first query */
     postMessage({ type: READY })
   } else if (message.type === QUERY) {
     /* Material also sends the empty box's value when a page opens */
