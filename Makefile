@@ -67,6 +67,7 @@ search: build
 	@$(CASEBOOK) search "$(Q)"
 
 bench: $(STAMP) node_modules/.installed $(SYSTEM)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-bench.txt
 	$(PY) -m scripts.bench
 
 # Pages, then mkdocs serve; edited records and vocabularies are regenerated while it runs.

@@ -199,6 +199,7 @@ def main() -> None:
         print("Header search and finder, headless Chromium on localhost (median of "
               f"{len(SEARCH_PROBES)} probe queries: {', '.join(q for q, _ in SEARCH_PROBES)})")
         measure_search(sizes)
+        __import__("scripts.bench_search").bench_search.main(args.cases)  # sharded lunr vs Material vs Pagefind
     if args.kind == "search":
         return
     sizes = [None] + (args.cases if args.cases is not None else [1000])

@@ -2,12 +2,14 @@
 the header search and the case finder, as a reader uses them."""
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 import pytest
 from conftest import ROOT, recording_page, served
 
 from scripts.casebook.library import load_library
+from scripts.casebook.search import SiteSearch
 
 LIBRARY, _ = load_library(ROOT)
 
@@ -43,10 +45,43 @@ def test_header_search_brings_the_case_first(page, base_url, query, expected):
     assert f"cases/{expected}/" in links[0]
 
 
-def test_header_search_uses_the_prebuilt_index_and_nothing_outside(page, base_url):
-    header_search(page, base_url, "枫桥")
-    assert any(u.endswith("/search/casebook_index.json") for u in page.requests)
+def search_files(requests: list[str], base_url: str) -> list[str]:
+    """The files under search/ a page requested, in order."""
+    prefix = f"{base_url}/search/"
+    return [u.removeprefix(prefix) for u in requests if u.startswith(prefix)]
+
+
+def test_header_search_fetches_only_the_shards_and_pages_its_query_needs(page, base_url, site):
+    """On page load only the manifest; after typing, the converter's files, the shards the
+    query names and the pages of the results listed — the files the Python replay reads
+    for the same query — and nothing from outside the site."""
+    page.goto(f"{base_url}/cases/2016-national-workers-bookhouses/")
+    page.wait_for_load_state("networkidle")
+    on_load = search_files(page.requests, base_url)
+    assert sorted(on_load) == ["manifest.json", "search_index.json"]  # the prefixes; Material's configuration
+    assert json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"] == []
+    before = len(page.requests)
+    page.fill("input.md-search__input", "滇中引水")
+    page.press("input.md-search__input", "End")  # Material reads the query on keyup
+    page.wait_for_selector("li.md-search-result__item > a", timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    links = page.eval_on_selector_all("li.md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
+    assert "cases/2024-yunnan-dianzhong-water-contest/" in links[0]
+    fetched = search_files(page.requests[before:], base_url)
+    replay = SiteSearch.from_site(site)
+    found = replay.search("滇中引水")
+    assert sorted(set(fetched)) == sorted(replay.fetched)
+    shards = [f for f in fetched if f.startswith("shards/")]
+    assert 1 <= len(shards) <= 3
+    assert len(list((site / "search" / "shards").glob("*.json"))) > 100 * len(shards)
+    assert len([f for f in fetched if f.startswith("pages/")]) == len(found) == len(links)
     assert [u for u in page.requests if not u.startswith(base_url) and not u.startswith("data:")] == []
+
+
+def test_header_search_finds_a_traditional_query(page, base_url):
+    links = header_search(page, base_url, "楓橋")
+    assert "cases/2024-fujian-longyan-station-fengqiao/" in links[0]
+    assert links == header_search(page, base_url, "枫桥")
 
 
 def test_finder_filters_counts_and_url(page, base_url):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 from conftest import ROOT
@@ -15,7 +16,8 @@ from conftest import ROOT
 from scripts.casebook.build import build_site
 from scripts.casebook.library import build_library, load_library
 from scripts.casebook.model import Case
-from scripts.casebook.search import SiteSearch, search_tags, user_terms
+from scripts.casebook.search import (T2S_BUCKETS, SiteSearch, query_index, search_tags, t2s_buckets, t2s_table,
+                                     to_simplified, user_terms, write_index)
 from scripts.casebook.vocab import SearchTerm, SearchTermsError, VocabularyError, load_vocabularies, thesaurus
 
 LIBRARY, _ = load_library(ROOT)
@@ -132,16 +134,129 @@ def test_user_dictionary_keeps_library_terms_whole():
         assert term in terms
 
 
-def test_worker_in_node_ranks_exactly_like_the_replay(site, engine):
+def node_replay(site, queries: list[str], *material) -> list[dict]:
     if shutil.which("node") is None or not (ROOT / "node_modules" / "lunr").is_dir():
         pytest.fail("需要 node 和 npm ci 安装的 lunr")
-    queries = [q for q, _ in QUERIES] + ["深圳", "全总", "3+X", "APP", "不存在的词语"]
     run = subprocess.run(["node", "scripts/tools/search_replay.mjs", str(site),
-                          "docs/assets/javascripts/casebook-search.js"],
+                          "docs/assets/javascripts/casebook-search.js", *map(str, material)],
                          input="\n".join(queries), capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    browser = [json.loads(line) for line in run.stdout.splitlines()]
-    assert browser == [engine.search(q) for q in queries]
+    return [json.loads(line) for line in run.stdout.splitlines()]
+
+
+PARITY_QUERIES = [q for q, _ in QUERIES] + ["深圳", "全总", "3+X", "APP", "不存在的词语", "勞動模範", "楓橋經驗", "工会"]
+
+
+def test_worker_in_node_ranks_exactly_like_the_replay_and_fetches_the_same_files(site):
+    """The worker and the replay, each from a cold start, query by query."""
+    browser = node_replay(site, PARITY_QUERIES)
+    replay = SiteSearch.from_site(site)
+    expected = []
+    for query in PARITY_QUERIES:
+        replay.fetched = []
+        expected.append({"pages": replay.search(query), "fetched": replay.fetched})
+    assert [b["pages"] for b in browser] == [e["pages"] for e in expected]
+    assert [sorted(b["fetched"]) for b in browser] == [sorted(e["fetched"]) for e in expected]
+
+
+def test_without_a_prebuilt_index_the_worker_indexes_materials_documents_alike(site):
+    """`mkdocs serve` runs no `casebook index`: the worker indexes the documents Material
+    sends, in memory, and ranks as on the prebuilt shards."""
+    work = site.parent
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
+                          "-d", str(work / "served")], capture_output=True, text=True, cwd=work)
+    assert run.returncode == 0, run.stderr
+    material = work / "served" / "search" / "search_index.json"
+    assert json.loads(material.read_text(encoding="utf-8"))["docs"]
+    simplified = [q for q in PARITY_QUERIES if q not in ("勞動模範", "楓橋經驗")]
+    served = node_replay(site, simplified, material)
+    prebuilt = node_replay(site, simplified)
+    assert [s["pages"] for s in served] == [p["pages"] for p in prebuilt]
+
+
+# -- the sharded index: a query reads only what it needs -------------------------------------
+def test_a_query_reads_its_characters_converter_files_a_few_shards_and_the_pages_it_lists(site):
+    engine = SiteSearch.from_site(site)
+    found = engine.search("滇中引水")
+    shards = [f for f in engine.fetched if f.startswith("shards/")]
+    pages = [f for f in engine.fetched if f.startswith("pages/")]
+    converter = [f for f in engine.fetched if f.startswith("t2s/")]
+    assert converter == [f"t2s/{b}.json" for b in sorted({ord(c) % T2S_BUCKETS for c in "滇中引水"})], engine.fetched
+    assert 1 <= len(shards) <= 3, engine.fetched
+    assert len(pages) == len(found) <= len(engine.locations)
+    total = len(list((site / "search" / "shards").glob("*.json")))
+    assert total > 100 * len(shards)
+
+
+def test_every_term_is_in_the_shard_of_its_longest_listed_prefix(site):
+    manifest = json.loads((site / "search" / "manifest.json").read_text(encoding="utf-8"))
+    keys = set(manifest["keys"])
+    seen = 0
+    for number, key in enumerate(manifest["keys"]):
+        assert key[:-1] in keys or len(key) == 1  # prefix-closed
+        path = site / "search" / "shards" / f"{number}.json"
+        if number in manifest["empty"]:
+            assert not path.exists()
+            continue
+        for term, *_ in json.loads(path.read_text(encoding="utf-8")):
+            longest = max(k for k in (term[:j] for j in range(1, len(term) + 1)) if k in keys)
+            assert longest == key, (term, key)
+            seen += 1
+    assert seen > 1000
+
+
+def test_the_sharded_index_scores_as_the_whole_lunr_index(site):
+    """lunr.py on every term of every shard and on the fetched terms only: same scores."""
+    from lunr.index import Index
+    from lunr.query import Query, QueryPresence
+
+    engine = SiteSearch.from_site(site)
+    rows = sorted((r for path in (site / "search" / "shards").glob("*.json")
+                   for r in json.loads(path.read_text(encoding="utf-8"))), key=lambda r: r[0])
+    whole = Index.load(query_index(rows, engine.manifest["fields"], engine.manifest["version"]))
+    found = 0
+    for query in ("滇中引水", "工会", "劳模列席政协", "广西 农民工"):
+        parts = engine.parts(query)
+        part_index = Index.load(query_index(engine.rows_for(parts), engine.manifest["fields"], engine.manifest["version"]))
+
+        def run(index):
+            q = index.create_query()
+            for term in parts:
+                q.term(term, wildcard=Query.WILDCARD_TRAILING, presence=QueryPresence.REQUIRED, use_pipeline=False)
+            return [(r["ref"], r["score"]) for r in index.query(q)]
+        assert run(part_index) == run(whole), query
+        found += bool(run(whole))
+    assert found >= 3
+
+
+def test_indexing_twice_leaves_the_index_as_it_is(tmp_path):
+    library = build_library(LIBRARY.cases[:3], LIBRARY.vocab)
+    site = build_site(tmp_path, library)
+    files = {p: p.read_bytes() for p in (site / "search").rglob("*") if p.is_file()}
+    write_index(site)
+    write_index(site)
+    assert {p: p.read_bytes() for p in (site / "search").rglob("*") if p.is_file()} == files
+    assert ids(SiteSearch.from_site(site).search(LIBRARY.cases[0].title))[:1] == [LIBRARY.cases[0].id]
+
+
+# -- Traditional and Simplified --------------------------------------------------------------
+@pytest.mark.parametrize("traditional, simplified", [("勞動模範", "劳动模范"), ("楓橋", "枫桥"),
+                                                      ("楓橋經驗", "枫桥经验"), ("乾燥", "干燥"), ("乾隆", "乾隆")])
+def test_traditional_text_is_converted_as_opencc_converts_it(traditional, simplified):
+    import opencc
+
+    table = t2s_table()
+    assert to_simplified(traditional, table) == simplified == opencc.OpenCC("t2s").convert(traditional)
+    # the files a query fetches: the buckets of its characters hold what the whole table says
+    needed = [t2s_buckets(table)[ord(c) % T2S_BUCKETS] for c in traditional]
+    part = {kind: {k: v for b in needed for k, v in b[kind].items()} for kind in ("chars", "phrases")}
+    assert to_simplified(traditional, part) == simplified
+
+
+@pytest.mark.parametrize("traditional, simplified", [("勞動模範", "劳动模范"), ("楓橋", "枫桥"), ("職工書屋", "职工书屋")])
+def test_a_traditional_query_finds_what_the_simplified_one_finds(engine, traditional, simplified):
+    found = engine.search(simplified)
+    assert found and engine.search(traditional) == found
 
 
 # -- synonyms: a reader's word is expanded only to words that mean the same thing ----------
@@ -277,3 +392,16 @@ def test_make_check_reports_a_contradictory_search_terms_file(tree):
         load_vocabularies(tree.root / "cases" / "_vocab", tree.root)
     assert [str(p) for p in err.value.problems] == [
         "cases/_vocab/search_terms.yaml:1: “讨薪”同时写在“欠薪”和“讨薪”两组同义词中；同一个说法只能属于一组，请合并两组或删去一处"]
+
+
+def test_make_search_reads_the_same_shards(site, tmp_path, capsys):
+    """`make search Q=…` (casebook search) ranks from the built site's shards as the header does."""
+    from scripts.casebook import cli
+
+    (tmp_path / "site").symlink_to(site)
+    (tmp_path / "cases").symlink_to(ROOT / "cases")
+    assert cli.main(["--root", str(tmp_path), "search", "楓橋"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    case = next(c for c in LIBRARY.cases if c.id == "2024-fujian-longyan-station-fengqiao")
+    assert lines[1] == f"  1. {case.title}｜{case.organization}｜{case.year}｜{case.id}"
+    assert len(lines) - 1 == min(10, len(SiteSearch.from_site(site).search("枫桥")))

@@ -168,7 +168,8 @@ def cmd_index(args) -> int:
     if library is None:
         return 1
     target = write_index(site)
-    print(f"已生成检索索引 {target.relative_to(args.root)}（{target.stat().st_size // 1024} KB）")
+    shards = len(list((site / "search" / "shards").glob("*.json")))
+    print(f"已生成检索索引 {target.relative_to(args.root)}（{shards} 个分片，读者检索时按需下载）")
     try:
         check_site(library, site)  # nothing lost between the records and the built site
     except InvariantError as err:
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 site/downloads")
     pdf.add_argument("--only", nargs="*", default=[], help="只生成这些分册，如 library theme-women-workers")
     pdf.set_defaults(func=cmd_pdf)
-    sub.add_parser("index", help="构建完成后预生成检索索引（site/search/casebook_index.json）").set_defaults(func=cmd_index)
+    sub.add_parser("index", help="构建完成后预生成分片检索索引（site/search/）").set_defaults(func=cmd_index)
     search = sub.add_parser("search", help="在已构建的网站中检索（与顶部搜索框一致），查找可能重复的案例")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=10)

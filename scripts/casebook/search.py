@@ -1,9 +1,18 @@
-"""Search: the jieba user dictionary, the prebuilt lunr index, and a Python replay of the
-site's search worker (docs/assets/javascripts/casebook-search.js).
+"""Search: the jieba user dictionary, the prebuilt sharded lunr index, and a Python replay
+of the site's search worker (docs/assets/javascripts/casebook-search.js).
 
-The worker and `SiteSearch` share one index (site/search/casebook_index.json, built here
-with lunr.py and loaded by lunr.js) and one query procedure, so the tests and `make search`
-see the ranking readers see. Change the two query procedures together.
+The index is built once with lunr.py, then cut so that a reader's query fetches only what it
+needs (the layout Pagefind uses for its chunked index and fragments):
+
+- site/search/manifest.json: the configuration and the shard keys (term prefixes);
+- site/search/shards/<n>.json: the terms under one prefix, each with its lunr term index
+  and, per field, the documents and their lunr weights (the term's element of the field
+  vectors) — enough for lunr.js to score those terms exactly as the whole index would;
+- site/search/pages/<n>.json: one page's entries, fetched only for the results shown;
+- site/search/t2s/<n>.json: OpenCC's Traditional→Simplified tables by code point, for the query.
+
+The worker and `SiteSearch` read the same files with one query procedure, so the tests and
+`make search` see the ranking readers see. Change the two query procedures together.
 """
 from __future__ import annotations
 
@@ -119,7 +128,7 @@ def page_document(number: int, entries: list[dict]) -> dict:
 
 
 def build_index(data: dict) -> dict:
-    """The lunr index of a site's search_index.json, serialized for lunr.js `Index.load`."""
+    """The lunr index of a site's search_index.json, serialized as for lunr.js `Index.load`."""
     config = data["config"]
     separator = re.compile(config["separator"])
     builder = Builder()
@@ -134,35 +143,162 @@ def build_index(data: dict) -> dict:
     return builder.build().serialize()
 
 
-def compact_docs(data: dict) -> list[dict]:
-    """The documents as the browser needs them once the index is prebuilt: no U+200B
-    segmentation marks and tags on articles only."""
-    docs, seen = [], set()
-    for doc in data["docs"]:
-        page = doc["location"].split("#")[0]
-        slim = {k: (v.replace("\u200b", "") if isinstance(v, str) else v) for k, v in doc.items()}
-        if page in seen:
-            slim.pop("tags", None)
-        seen.add(page)
-        docs.append(slim)
-    return docs
+def compact_entries(entries: list[dict]) -> list[dict]:
+    """A page's entries as the browser shows them: no U+200B segmentation marks, tags on the
+    article only."""
+    slim = [{k: (v.replace("\u200b", "") if isinstance(v, str) else v) for k, v in e.items()} for e in entries]
+    for entry in slim[1:]:
+        entry.pop("tags", None)
+    return slim
 
 
-PREBUILT = "casebook_index.json"
+# -- shards ---------------------------------------------------------------------------------
+# A prefix whose terms take more than this (JSON bytes) is split by the next character, so a
+# query fetches only the terms under the prefixes it names.
+SHARD_BYTES = 12_000
+MANIFEST = "manifest.json"
+PREBUILT = "casebook_index.json"  # the indexed pages, for the build's own checks (invariant.py)
+T2S_BUCKETS = 32  # the converter in files by code point: a query fetches those of its characters
+RESULTS = 20  # results listed, whose pages are fetched; the literal boost ranks these
+
+
+def term_rows(serialized: dict) -> list[list]:
+    """[term, term index, [doc, weight, …] per field], from a serialized lunr index: the
+    weight of a term in a field of a document is its element of that field vector."""
+    fields = serialized["fields"]
+    weights: dict[tuple[str, int], dict[int, float]] = {}
+    for field_ref, elements in serialized["fieldVectors"]:
+        field, ref = field_ref.split("/", 1)
+        for i in range(0, len(elements), 2):
+            weights.setdefault((field, elements[i]), {})[int(ref)] = elements[i + 1]
+    rows = []
+    for term, posting in serialized["invertedIndex"]:
+        index = posting["_index"]
+        per_field = []
+        for field in fields:
+            w = weights.get((field, index), {})
+            per_field.append([x for doc in sorted(int(r) for r in posting[field]) for x in (doc, w[doc])])
+        rows.append([term, index, *per_field])
+    return rows
+
+
+def shard_rows(rows: list[list], limit: int = SHARD_BYTES) -> dict[str, list[list]]:
+    """Prefix → the rows of the terms whose longest listed prefix it is. Keys are
+    prefix-closed: every key's own prefixes of one or more characters are keys too."""
+    shards: dict[str, list[list]] = {}
+
+    def size(part):
+        return sum(len(json.dumps(r, ensure_ascii=False)) for r in part)
+
+    def place(key: str, part: list[list]) -> None:
+        depth = len(key)
+        if size(part) <= limit or all(len(r[0]) <= depth for r in part):
+            shards[key] = part
+            return
+        shards[key] = [r for r in part if len(r[0]) == depth]
+        children: dict[str, list[list]] = {}
+        for r in part:
+            if len(r[0]) > depth:
+                children.setdefault(r[0][:depth + 1], []).append(r)
+        for child, rows_ in children.items():
+            place(child, rows_)
+
+    first: dict[str, list[list]] = {}
+    for r in rows:
+        first.setdefault(r[0][:1], []).append(r)
+    for key, part in first.items():
+        place(key, part)
+    return dict(sorted(shards.items()))
+
+
+def t2s_table() -> dict:
+    """OpenCC's Traditional→Simplified data (the t2s configuration: phrases, then
+    characters) from the opencc-python-reimplemented package; a phrase is kept only where
+    converting it character by character would give another result."""
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+
+    def read(name):
+        table = {}
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            if "\t" in line:
+                source, targets = line.split("\t", 1)
+                table[source] = targets.split(" ")[0]
+        return table
+
+    chars = read("TSCharacters.txt")
+    phrases = {p: s for p, s in read("TSPhrases.txt").items()
+               if "".join(chars.get(c, c) for c in p) != s}
+    return {"chars": chars, "phrases": phrases}
+
+
+def t2s_bucket(char: str) -> int:
+    return ord(char) % T2S_BUCKETS
+
+
+def t2s_buckets(table: dict) -> list[dict]:
+    """The converter cut by the code point of a character or of a phrase's first character."""
+    buckets = [{"chars": {}, "phrases": {}} for _ in range(T2S_BUCKETS)]
+    for kind in ("chars", "phrases"):
+        for source, target in table[kind].items():
+            buckets[t2s_bucket(source[0])][kind][source] = target
+    return buckets
+
+
+def to_simplified(text: str, table: dict) -> str:
+    """Longest phrase first, else character by character (OpenCC's forward maximum match)."""
+    phrases, chars = table["phrases"], table["chars"]
+    longest = max(map(len, phrases), default=1)
+    out, i = [], 0
+    while i < len(text):
+        for length in range(min(longest, len(text) - i), 1, -1):
+            if text[i:i + length] in phrases:
+                out.append(phrases[text[i:i + length]])
+                i += length
+                break
+        else:
+            out.append(chars.get(text[i], text[i]))
+            i += 1
+    return "".join(out)
+
+
+def _dump(path: Path, value) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def write_index(site_dir: Path) -> Path:
-    """Post-build step: site/search/casebook_index.json holds the documents and the prebuilt
-    index, fetched by the worker as soon as it starts; search_index.json, which Material's
-    page script fetches, parses and copies to the worker on every page load, keeps only the
-    configuration."""
+    """Post-build step: the shards, the pages and the manifest under site/search/;
+    search_index.json, which Material's page script fetches on every page load, keeps only
+    the configuration. Run again on the same build, it leaves the index as it is."""
     search_dir = site_dir / "search"
     source = search_dir / "search_index.json"
     data = json.loads(source.read_text(encoding="utf-8"))
-    prebuilt = {"config": data["config"], "docs": compact_docs(data), "index": build_index(data)}
     target = search_dir / PREBUILT
-    target.write_text(json.dumps(prebuilt, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    source.write_text(json.dumps({**data, "docs": []}, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    if not data["docs"] and (search_dir / MANIFEST).is_file() and target.is_file():
+        return target  # already indexed: Material's documents were moved into the shards
+    pages = pages_of(data["docs"])
+    serialized = build_index(data)
+    shards = shard_rows(term_rows(serialized))
+    for folder in ("shards", "pages"):
+        shutil.rmtree(search_dir / folder, ignore_errors=True)
+        (search_dir / folder).mkdir()
+    keys = list(shards)
+    for number, key in enumerate(keys):
+        if shards[key]:
+            _dump(search_dir / "shards" / f"{number}.json", shards[key])
+    for number, (_, entries) in enumerate(pages):
+        _dump(search_dir / "pages" / f"{number}.json", compact_entries(entries))
+    shutil.rmtree(search_dir / "t2s", ignore_errors=True)
+    (search_dir / "t2s").mkdir()
+    for number, bucket in enumerate(t2s_buckets(t2s_table())):
+        _dump(search_dir / "t2s" / f"{number}.json", bucket)
+    _dump(search_dir / MANIFEST, {
+        "version": serialized["version"], "config": data["config"], "fields": serialized["fields"],
+        "keys": keys, "empty": [n for n, key in enumerate(keys) if not shards[key]],
+        "t2s": T2S_BUCKETS})
+    _dump(target, {"docs": [{"location": location} for location, _ in pages]})
+    _dump(source, {**data, "docs": []})
     return target
 
 
@@ -171,29 +307,95 @@ def _plain(entries: list[dict]) -> str:
     return _TAG.sub(" ", text).replace("\u200b", "").lower()
 
 
-class SiteSearch:
-    """The header search of a built site, replayed in Python on the same prebuilt index."""
+def query_index(rows: list[list], fields: list[str], version: str) -> dict:
+    """A serialized lunr index of only these term rows (sorted by term): postings in
+    ascending document order, field vectors holding these terms' elements in term-index
+    order. For a query on these terms lunr scores it exactly as the whole index."""
+    inverted, vectors = [], {}
+    for term, index, *per_field in rows:
+        posting = {"_index": index}
+        for field, flat in zip(fields, per_field):
+            posting[field] = {str(flat[i]): {} for i in range(0, len(flat), 2)}
+            for i in range(0, len(flat), 2):
+                vectors.setdefault(f"{field}/{flat[i]}", []).append((index, flat[i + 1]))
+        inverted.append([term, posting])
+    field_vectors = [[ref, [x for pair in sorted(pairs) for x in pair]] for ref, pairs in vectors.items()]
+    return {"version": version, "fields": fields, "fieldVectors": field_vectors,
+            "invertedIndex": inverted, "pipeline": []}
 
-    def __init__(self, data: dict, serialized: dict | None = None):
-        self.separator = re.compile(data["config"]["separator"])
-        self.pages = pages_of(data["docs"])
-        self.plain = [_plain(entries) for _, entries in self.pages]
-        self.index = Index.load(serialized if serialized is not None else build_index(data))
-        self.terms = sorted(self.index.inverted_index)
+
+class SiteSearch:
+    """The header search of a built site, replayed in Python on the same shards: files are
+    read when the query procedure needs them, as the worker fetches them."""
+
+    listed: int | None = RESULTS  # None: rank every result with the literal boost (the unsharded worker)
+
+    def __init__(self, search_dir: Path):
+        self.dir = search_dir
+        self.manifest = json.loads((search_dir / MANIFEST).read_text(encoding="utf-8"))
+        self.separator = re.compile(self.manifest["config"]["separator"])
+        self.keys = self.manifest["keys"]
+        self.number = {key: n for n, key in enumerate(self.keys)}
+        self.empty = set(self.manifest["empty"])
+        self.locations = [d["location"] for d in json.loads((search_dir / PREBUILT).read_text(encoding="utf-8"))["docs"]]
+        self.fetched: list[str] = []  # files read, in order (what the worker would fetch)
+        self._shards: dict[str, list[list]] = {}
+        self._pages: dict[int, list[dict]] = {}
+        self._t2s: dict[int, dict] = {}
 
     @classmethod
     def from_site(cls, site_dir: Path) -> "SiteSearch":
-        """From the prebuilt file when the build made one (as the worker does), else from
-        Material's search_index.json."""
-        prebuilt = site_dir / "search" / PREBUILT
-        if prebuilt.is_file():
-            data = json.loads(prebuilt.read_text(encoding="utf-8"))
-            return cls(data, data["index"])
-        return cls(json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8")))
+        return cls(site_dir / "search")
+
+    def _read(self, rel: str):
+        self.fetched.append(rel)
+        return json.loads((self.dir / rel).read_text(encoding="utf-8"))
+
+    # the pages, for the tests: (location, entries) of every indexed page
+    @property
+    def pages(self) -> list[tuple[str, list[dict]]]:
+        return [(loc, self.page(n)) for n, loc in enumerate(self.locations)]
+
+    @property
+    def plain(self) -> list[str]:
+        return [_plain(self.page(n)) for n in range(len(self.locations))]
+
+    def page(self, number: int) -> list[dict]:
+        if number not in self._pages:
+            self._pages[number] = self._read(f"pages/{number}.json")
+        return self._pages[number]
+
+    def shard(self, key: str) -> list[list]:
+        if key not in self._shards:
+            n = self.number[key]
+            self._shards[key] = [] if n in self.empty else self._read(f"shards/{n}.json")
+        return self._shards[key]
+
+    def simplified(self, text: str) -> str:
+        """The query in Simplified characters, with the converter's files of its characters."""
+        table = {"chars": {}, "phrases": {}}
+        for bucket in sorted({ord(c) % self.manifest["t2s"] for c in text}):
+            if bucket not in self._t2s:
+                self._t2s[bucket] = self._read(f"t2s/{bucket}.json")
+            for kind in table:
+                table[kind].update(self._t2s[bucket][kind])
+        return to_simplified(text, table)
+
+    def deepest_key(self, prefix: str) -> str | None:
+        for j in range(len(prefix), 0, -1):
+            if prefix[:j] in self.number:
+                return prefix[:j]
+        return None
 
     def starts_term(self, prefix: str) -> bool:
-        i = bisect.bisect_left(self.terms, prefix)
-        return i < len(self.terms) and self.terms[i].startswith(prefix)
+        key = self.deepest_key(prefix)
+        if key is None:
+            return False
+        if key == prefix:
+            return True  # a key is listed only when some term starts with it
+        terms = [r[0] for r in self.shard(key)]
+        i = bisect.bisect_left(terms, prefix)
+        return i < len(terms) and terms[i].startswith(prefix)
 
     def segment(self, run: str) -> list[str]:
         """A run of Chinese characters → prefixes of index terms, longest first."""
@@ -226,22 +428,42 @@ class SiteSearch:
                 out.append(word[last:])
         return list(dict.fromkeys(out))
 
-    def _run(self, parts: list[str], presence: QueryPresence) -> list[dict]:
-        query = self.index.create_query()
+    def rows_for(self, parts: list[str]) -> list[list]:
+        """The rows of every term that starts with one of the parts."""
+        keys: list[str] = []
+        for part in parts:
+            key = self.deepest_key(part)
+            if key is None:
+                continue
+            keys.append(key)
+            if key == part:  # and every longer prefix under it
+                i = bisect.bisect_right(self.keys, part)
+                while i < len(self.keys) and self.keys[i].startswith(part):
+                    keys.append(self.keys[i])
+                    i += 1
+        rows = {r[0]: r for key in dict.fromkeys(keys) for r in self.shard(key)
+                if any(r[0].startswith(p) for p in parts)}
+        return [rows[t] for t in sorted(rows)]
+
+    def _run(self, index: Index, parts: list[str], presence: QueryPresence) -> list[dict]:
+        query = index.create_query()
         for term in parts:
             query.term(term, wildcard=Query.WILDCARD_TRAILING, presence=presence, use_pipeline=False)
-        return self.index.query(query)
+        return index.query(query)
 
     def search(self, text: str) -> list[str]:
         """Page locations in the order the header search lists them."""
+        text = self.simplified(text)
         parts = self.parts(text)
         if not parts:
             return []
-        results = self._run(parts, QueryPresence.REQUIRED) or self._run(parts, QueryPresence.OPTIONAL)
+        index = Index.load(query_index(self.rows_for(parts), self.manifest["fields"], self.manifest["version"]))
+        results = self._run(index, parts, QueryPresence.REQUIRED) or self._run(index, parts, QueryPresence.OPTIONAL)
         words = [w for w in self.separator.split(text.lower()) if w]
         scored = []
-        for result in results:
+        for result in results[:self.listed]:
             number = int(result["ref"])
-            literal = sum(w in self.plain[number] for w in words)
+            plain = _plain(self.page(number))
+            literal = sum(w in plain for w in words)
             scored.append((result["score"] * LITERAL_BOOST ** literal, number))
-        return [self.pages[number][0] for _, number in sorted(scored, key=lambda s: -s[0])]
+        return [self.locations[number] for _, number in sorted(scored, key=lambda s: -s[0])]
