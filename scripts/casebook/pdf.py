@@ -7,7 +7,8 @@ A volume is rendered in chunks of cases so that memory stays bounded however lar
 volume: each chunk is laid out, written and dropped before the next; its first page number
 continues from the previous chunk. The front matter (cover and table of contents) is laid
 out first with placeholder page numbers to learn its length, and last with the real ones.
-The files are then joined with pypdf, which also writes the outline (section → case).
+The tagged parts are then joined by `pdfjoin` (pikepdf): one structure tree, one subset per
+font for the whole file, and the outline (section → case).
 """
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ from .volumes import Volume, plan_volumes
 
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
+# Tagged (structure tree, marked content, /Lang from <html lang>, /Title from <title> shown as
+# the window title): what a screen reader needs.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 PLACEHOLDER_PAGE = 9999  # as wide as any real page number, so the contents keep their length
 
 
@@ -92,7 +96,7 @@ class VolumeWriter:
         return out
 
     def write(self, volume: Volume, target: Path, chunk_cases: int = CHUNK_CASES) -> Path:
-        from pypdf import PdfWriter
+        from .pdfjoin import OutlineEntry, join
 
         front_pages = len(self.front(volume, {c.id: PLACEHOLDER_PAGE for c in volume.cases}).pages)
         entries = self.entries(volume)
@@ -106,7 +110,7 @@ class VolumeWriter:
                     for case_id in page.anchors:
                         starts.setdefault(case_id, next_page + index)
                 part = Path(tmp) / f"part-{n:06d}.pdf"
-                document.write_pdf(part)
+                document.write_pdf(part, **PDF_OPTIONS)
                 parts.append(part)
                 next_page += len(document.pages)
                 del document  # the chunk's layout is not needed any more
@@ -114,18 +118,11 @@ class VolumeWriter:
             if len(front.pages) != front_pages:
                 raise RuntimeError("table of contents changed length with real page numbers")
             front_file = Path(tmp) / "front.pdf"
-            front.write_pdf(front_file)
-            writer = PdfWriter()
-            for part in [front_file, *parts]:
-                writer.append(str(part), import_outline=False)
-            for section in volume.sections:
-                parent = writer.add_outline_item(title=inert(section.title),
-                                                 page_number=starts[section.cases[0].id] - 1)
-                for case in section.cases:
-                    writer.add_outline_item(title=inert(case.title), page_number=starts[case.id] - 1, parent=parent)
-            writer.add_metadata({"/Title": inert(volume.title), "/Creator": "工会改革创新案例库"})
-            with open(target, "wb") as handle:
-                writer.write(handle)
+            front.write_pdf(front_file, **PDF_OPTIONS)
+            outline = [OutlineEntry(inert(section.title), starts[section.cases[0].id] - 1,
+                                    [OutlineEntry(inert(case.title), starts[case.id] - 1) for case in section.cases])
+                       for section in volume.sections]
+            join([front_file, *parts], target, outline)
         return target
 
 
