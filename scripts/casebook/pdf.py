@@ -30,7 +30,7 @@ from markupsafe import Markup
 from .figures import format_metric
 from .library import Library
 from .text import file_name, inert, inside, nest_quotes
-from .volumes import Volume, plan_volumes
+from .volumes import Volume, plan_volumes, read_digests, volume_digests, write_digests
 
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
@@ -280,12 +280,30 @@ def default_processes() -> int:
 
 def write_volumes(library: Library, out_dir: Path, template_dir: Path,
                   only: set[str] | None = None, processes: int | None = None) -> list[Path]:
+    """The volumes' PDFs in `out_dir` (all, or those in `only`); a volume whose file was made
+    from what it holds now (its digest, see volumes.py) is kept as it is."""
     lacking = missing_fonts()
     if lacking:
         raise PdfError(f"未找到中文字体 {'、'.join(lacking)}，无法生成 PDF（否则汉字会显示为方框）。"
                        "请先安装 Debian 软件包 fonts-noto-cjk：sudo apt-get install fonts-noto-cjk")
     out_dir.mkdir(parents=True, exist_ok=True)
+    plan = plan_volumes(library)
+    wanted = [v for v in plan if not only or v.slug in only]
+    targets = {v.slug: inside(out_dir, file_name(v.filename)) for v in wanted}
+    digests = volume_digests(library, wanted)
+    recorded = read_digests(out_dir)
+    stale = [v for v in wanted if recorded.get(v.slug) != digests[v.slug] or not targets[v.slug].is_file()]
+    for volume in stale:  # until it is written again, the old file is not current
+        recorded.pop(volume.slug, None)
+    write_digests(out_dir, recorded)
     writer = VolumeWriter(library, template_dir, datetime.date.today().isoformat(),
                           default_processes() if processes is None else processes)
-    return writer.write_all([(volume, inside(out_dir, file_name(volume.filename)))
-                             for volume in plan_volumes(library) if not only or volume.slug in only])
+    writer.write_all([(volume, targets[volume.slug]) for volume in stale])
+    recorded.update({v.slug: digests[v.slug] for v in stale})
+    if not only:  # volumes that no longer exist (a theme without cases) leave the site
+        planned = {v.slug for v in plan}
+        for slug in [s for s in recorded if s not in planned]:
+            del recorded[slug]
+            inside(out_dir, file_name(f"{slug}.pdf")).unlink(missing_ok=True)
+    write_digests(out_dir, recorded)
+    return list(targets.values())

@@ -69,6 +69,7 @@ def join(parts: list[Path], target: Path, outline: list[OutlineEntry]) -> None:
                         annotation.StructParent = int(annotation.StructParent) + next_key
             next_key += _next_parent_key(part_nums)
         root.ParentTreeNextKey = next_key
+        flatten_spans(pdf)
         share_fonts(pdf)
         with pdf.open_outline() as tree:
             tree.root.extend(_outline_items(outline))
@@ -97,6 +98,60 @@ def _outline_items(entries: list[OutlineEntry]) -> list[OutlineItem]:
         item.children.extend(_outline_items(entry.children))
         items.append(item)
     return items
+
+
+# -- structure -------------------------------------------------------------------------------
+PLAIN_SPAN_KEYS = {"/Type", "/S", "/P", "/K", "/Pg"}
+
+
+def flatten_spans(pdf: pikepdf.Pdf) -> int:
+    """Hand the marked content of WeasyPrint's attribute-less line /Span elements to their
+    parent (the paragraph, heading or cell): the same reading order and text for assistive
+    technology, a third of the structure elements (1.1 MB of 7 MB at 1,000 cases) less.
+    Returns the number of spans removed."""
+    root = pdf.Root.StructTreeRoot
+    adopted: dict[tuple[int, int], pikepdf.Object] = {}
+    stack = [root.K[0]]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        if isinstance(kids, Dictionary):
+            kids = Array([kids])
+        if not isinstance(kids, Array):
+            continue
+        page = element.get("/Pg")
+        flat, changed = [], False
+        for kid in kids:
+            if _plain_span(kid, page):
+                content = kid.K
+                flat.extend(content if isinstance(content, Array) else [content])
+                adopted[kid.objgen] = element
+                changed = True
+            else:
+                flat.append(kid)
+                if isinstance(kid, Dictionary) and "/S" in kid:
+                    stack.append(kid)
+        if changed:
+            element.K = Array(flat)
+    if adopted:
+        nums = root.ParentTree.Nums
+        for i in range(1, len(nums), 2):
+            parents = nums[i]
+            if isinstance(parents, Array):
+                for j, parent in enumerate(parents):
+                    if isinstance(parent, Dictionary) and parent.objgen in adopted:
+                        parents[j] = adopted[parent.objgen]
+    return len(adopted)
+
+
+def _plain_span(kid: pikepdf.Object, page: pikepdf.Object | None) -> bool:
+    """A /Span that holds only marked content of its parent's page and says nothing itself."""
+    if not isinstance(kid, Dictionary) or kid.get("/S") != "/Span" or not set(kid.keys()) <= PLAIN_SPAN_KEYS:
+        return False
+    if page is None or "/Pg" not in kid or kid.Pg.objgen != page.objgen:
+        return False
+    content = kid.get("/K")
+    return isinstance(content, int) or (isinstance(content, Array) and all(isinstance(c, int) for c in content))
 
 
 # -- fonts -------------------------------------------------------------------------------------
