@@ -4,11 +4,13 @@ WeasyPrint embeds Noto CJK as CID fonts, so the text of the PDFs copies and sear
 correctly (Chromium's print-to-PDF embeds Type 3 fonts and garbles part of the text).
 
 A volume is rendered in chunks of cases so that memory stays bounded however large the
-volume: each chunk is laid out, written and dropped before the next; its first page number
-continues from the previous chunk. The front matter (cover and table of contents) is laid
-out first with placeholder page numbers to learn its length, and last with the real ones.
-The tagged parts are then joined by `pdfjoin` (pikepdf): one structure tree, one subset per
-font for the whole file, and the outline (section → case).
+volume: each chunk is laid out, written and dropped; its first page number continues from the
+previous chunk. The front matter (cover and table of contents) is laid out first with
+placeholder page numbers to learn its length, and last with the real ones. Two worker
+processes share the work: chunk n starts as soon as chunk n-1 is laid out, so writing a chunk,
+other volumes and joining finished volumes overlap with the layout of the next chunk.
+Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant); `pdfjoin` (pikepdf) joins them
+into one structure tree with one subset per font for the whole file, and adds the outline.
 """
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ from .volumes import Volume, plan_volumes, read_digests, volume_digests, write_d
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
 MAX_PROCESSES = 2
+# A WeasyPrint process grows with each document it lays out (~340 MB after one chunk, ~570 MB
+# after 25): workers are replaced after this many runs, which costs a second or two each.
+TASKS_PER_PROCESS = 6
 # Tagged (structure tree, marked content, /Lang from <html lang>, /Title from <title> shown as
 # the window title): what a screen reader needs.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
@@ -121,11 +126,16 @@ class Renderer:
 
 def _worker(renderer_args: tuple, tasks, results) -> None:
     renderer = Renderer(*renderer_args)
-    while (task := tasks.get()) is not None:
+    for _ in range(TASKS_PER_PROCESS):
+        task = tasks.get()
+        if task is None:
+            return
         try:
             renderer.run(task, results.put)
         except BaseException:  # noqa: BLE001 - handed to the parent, which stops the build
             results.put(("failed", task.volume, task.index, traceback.format_exc()))
+            return
+    results.put(("retired", "", os.getpid()))
 
 
 def entries(volume: Volume) -> list[tuple[str | None, object]]:
@@ -226,10 +236,13 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
 
     context = multiprocessing.get_context("spawn")  # a fresh process: no inherited font or layout state
     tasks, results = context.Queue(), context.Queue()
-    workers = [context.Process(target=_worker, args=(renderer_args, tasks, results), daemon=True)
-               for _ in range(processes)]
-    for worker in workers:
+
+    def start_worker():
+        worker = context.Process(target=_worker, args=(renderer_args, tasks, results), daemon=True)
         worker.start()
+        return worker
+
+    workers = [start_worker() for _ in range(processes)]
     try:
         for job in jobs:
             tasks.put(job.first())
@@ -238,8 +251,13 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
             try:
                 message = results.get(timeout=5)
             except queue.Empty:
-                if not all(worker.is_alive() for worker in workers):
+                if any(worker.exitcode not in (None, 0) for worker in workers):
                     raise RuntimeError("a PDF worker process ended unexpectedly") from None
+                continue
+            if message[0] == "retired":
+                retired = next(w for w in workers if w.pid == message[2])
+                retired.join()
+                workers = [w for w in workers if w is not retired] + [start_worker()]
                 continue
             for task in handle(message):
                 tasks.put(task)
