@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -229,6 +230,9 @@ def test_structure_tree_of_a_chunked_volume_maps_every_page(tmp_path):
         [document] = list(root.K)
         assert all(kid.P.objgen == document.objgen for kid in document.K)
         assert len(list(structure_elements(document, "H2"))) == len(volume.cases)
+        # the parts' own trees are not carried along; line spans are folded into their parents
+        kinds = Counter(str(o.get("/S")) for o in pdf.objects if isinstance(o, pikepdf.Dictionary))
+        assert kinds["/Document"] == 1 and kinds["/Span"] == 0
 
 
 def test_chunks_share_one_subset_of_each_font(tmp_path):

@@ -67,9 +67,13 @@ def join(parts: list[Path], target: Path, outline: list[OutlineEntry]) -> None:
                 # tree (parent /Document, not among its kids); point them at the joined one, or
                 # they keep the part's whole old tree in the file
                 for element in parents if isinstance(parents, Array) else []:
-                    if isinstance(element, Dictionary) and element.get("/P") is not None \
-                            and element.P.objgen == old_document.objgen:
-                        element.P = document
+                    while isinstance(element, Dictionary) and element.get("/P") is not None:
+                        if element.P.objgen == old_document.objgen:
+                            element.P = document
+                            break
+                        if element.P.get("/Type") != "/StructElem":
+                            break
+                        element = element.P
             for page in pdf.pages[first_new:]:
                 if "/StructParents" in page.obj:
                     page.obj.StructParents = int(page.obj.StructParents) + next_key
