@@ -125,9 +125,8 @@ def flatten_spans(pdf: pikepdf.Pdf) -> int:
     root = pdf.Root.StructTreeRoot
     nums = root.ParentTree.Nums
     # the tree, and the elements WeasyPrint lists only in the parent tree (see join)
-    starts = [root.K[0]] + [element for i in range(1, len(nums), 2) if isinstance(nums[i], Array)
-                            for element in nums[i] if isinstance(element, Dictionary)
-                            and element.get("/S") == "/NonStruct"]
+    starts = [root.K[0]] + [_top(element) for i in range(1, len(nums), 2) if isinstance(nums[i], Array)
+                            for element in nums[i] if isinstance(element, Dictionary)]
     order, stack, seen = [], starts[::-1], set()
     while stack:  # depth first; reversed below, so that nested spans fold before their parents
         element = stack.pop()
@@ -170,6 +169,14 @@ def flatten_spans(pdf: pikepdf.Pdf) -> int:
                     if isinstance(parent, Dictionary) and parent.objgen in adopted:
                         parents[j] = parent_of(parent)
     return len(adopted)
+
+
+def _top(element: pikepdf.Object) -> pikepdf.Object:
+    """The element's ancestor just below the /Document."""
+    while isinstance(element.get("/P"), Dictionary) and element.P.get("/Type") == "/StructElem" \
+            and element.P.get("/S") != "/Document":
+        element = element.P
+    return element
 
 
 def _kids(element: pikepdf.Object) -> list:
