@@ -339,3 +339,5 @@ def test_no_pdf_link_of_a_built_site_is_broken(tmp_path):
     downloads = (site / "downloads" / "index.html").read_text(encoding="utf-8")
     assert downloads.count("（尚未生成）") == len(volumes) - 1
     assert pdf_missing_titles(site / "downloads" / theme.filename, theme) == []
+    assert (work / "docs" / "downloads" / ".digests.json").is_file()
+    assert not (site / "downloads" / ".digests.json").exists()  # the digests are not published
