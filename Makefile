@@ -58,9 +58,11 @@ build: pages
 	@$(CASEBOOK) mkdocs build --strict --quiet || $(FAIL)
 	@$(CASEBOOK) index || $(FAIL)
 
-# PDF volumes into site/downloads/ (after the site build, which empties site/).
-pdf: build $(SYSTEM)
+# PDF volumes into docs/downloads/ (volumes unchanged since the last run are kept), then the
+# site, whose pages link the volumes that are current (the others are marked as not yet built).
+pdf: $(STAMP) node_modules/.installed $(SYSTEM)
 	@$(CASEBOOK) pdf || $(FAIL)
+	@$(MAKE) --no-print-directory build
 
 # Search the built library from the command line, e.g. make search Q=枫桥
 search: build
@@ -91,5 +93,5 @@ schema: $(STAMP)
 	@$(CASEBOOK) schema
 
 clean:
-	rm -rf site build docs/cases docs/catalogs docs/data docs/index.md docs/downloads.md docs/overview.md \
+	rm -rf site build docs/cases docs/catalogs docs/data docs/index.md docs/downloads.md docs/downloads docs/overview.md \
 		docs/assets/javascripts/lunr.min.js docs/admin

@@ -32,19 +32,34 @@ def synthetic_library(n: int):
 
 
 def measure_pdf(n: int | None) -> dict:
-    """Child process: one whole-library volume from the real cases or n synthetic ones."""
-    from scripts.casebook.library import load_library
-    from scripts.casebook.pdf import write_volumes
+    """Child process: one whole-library volume from the real cases or n synthetic ones (the
+    realistic corpus of scripts/corpus.py: prose recombined, so font subsets and compressed
+    text are as large as distinct cases make them). Rendered by the worker processes of
+    `make pdf`: memory is this process's peak plus each worker's (an upper bound of the sum),
+    CPU is the sum over all processes."""
+    import re
 
-    library = load_library(ROOT)[0] if n is None else synthetic_library(n)
+    from scripts.casebook.library import load_library
+    from scripts.casebook.pdf import default_processes, write_volumes
+    from scripts.corpus import realistic_library
+
+    library = load_library(ROOT)[0] if n is None else realistic_library(n)
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
+        before = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
         [path] = write_volumes(library, Path(out), ROOT / "overrides" / "print", {"library"})
         seconds = time.perf_counter() - start
+        after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
         size = path.stat().st_size
-    return {"cases": len(library.cases), "seconds": round(seconds, 1), "bytes": size,
-            "kb_per_case": round(size / 1024 / len(library.cases), 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+        pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True,
+                                                                 text=True).stdout, flags=re.M).group(1))
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+    processes = default_processes()
+    main_mb, worker_mb = after[0].ru_maxrss / 1024, after[1].ru_maxrss / 1024
+    return {"cases": len(library.cases), "pages": pages, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+            "bytes": size, "kb_per_case": round(size / 1024 / len(library.cases), 1),
+            "peak_rss_mb": round(main_mb + processes * worker_mb), "main_rss_mb": round(main_mb),
+            "worker_rss_mb": round(worker_mb), "processes": processes}
 
 
 SEARCH_PROBES = [("社会化工会工作者", "2024-xinjiang-social-union-workers"),
@@ -206,8 +221,10 @@ def main() -> None:
     print("PDF volume (whole library): cases, seconds, size, KB/case, peak RSS")
     for n in sizes:
         r = run_child("pdf", n)
-        print(f"  {'real' if n is None else 'synthetic':9} {r['cases']:5d} cases  {r['seconds']:7.1f} s  "
-              f"{r['bytes'] / 1e6:6.1f} MB  {r['kb_per_case']:6.1f} KB/case  peak {r['peak_rss_mb']} MB")
+        print(f"  {'real' if n is None else 'synthetic':9} {r['cases']:5d} cases {r['pages']:5d} pages  "
+              f"{r['seconds']:7.1f} s (CPU {r['cpu_seconds']:.1f} s)  {r['bytes'] / 1e6:6.1f} MB  "
+              f"{r['kb_per_case']:6.1f} KB/case  peak {r['peak_rss_mb']} MB "
+              f"(main {r['main_rss_mb']} + {r['processes']} × {r['worker_rss_mb']})")
 
 
 if __name__ == "__main__":

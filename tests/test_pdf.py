@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -170,3 +171,173 @@ def test_chunked_volume_numbers_pages_and_bookmarks_consistently(tmp_path):
     assert listed[:-1] == expected  # the last number is the contents page's own footer
     for case in volume.cases:
         assert flat(case.title) in texts[bookmarks[case.title]]
+
+
+# -- tagged PDF (issue 14) -------------------------------------------------------------------
+def structure_elements(element, kind: str):
+    """Every structure element of type `kind` under `element`, depth first."""
+    import pikepdf
+
+    kids = element.get("/K")
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+    for kid in kids:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            if kid.S == f"/{kind}":
+                yield kid
+            yield from structure_elements(kid, kind)
+
+
+@pytest.mark.parametrize("slug", PICKED)
+def test_volume_is_tagged_with_language_and_title(pdfs, slug):
+    import pikepdf
+
+    info = subprocess.run(["pdfinfo", str(pdfs[slug])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, flags=re.M)
+    assert re.search(rf"^Title:\s+{re.escape(VOLUMES[slug].title)}$", info, flags=re.M)
+    with pikepdf.open(pdfs[slug]) as pdf:
+        assert str(pdf.Root.Lang) == "zh-CN"
+        assert bool(pdf.Root.MarkInfo.Marked) is True
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle) is True  # viewers show the title
+        xmp = dict(pdf.open_metadata().items())
+        assert xmp["{http://www.aiim.org/pdfua/ns/id/}part"] == "1"  # declares PDF/UA-1
+        assert xmp["{http://purl.org/dc/elements/1.1/}title"] == VOLUMES[slug].title
+        [document] = list(pdf.Root.StructTreeRoot.K)
+        assert document.S == "/Document"
+        # one level-2 heading per case (its title), one level-1 per section and the cover and contents
+        titles = [c.title for c in VOLUMES[slug].cases]
+        assert len(list(structure_elements(document, "H2"))) == len(titles)
+        assert len(list(structure_elements(document, "Art"))) >= len(titles)
+        assert len(list(structure_elements(document, "Table"))) >= 1
+
+
+def test_structure_tree_of_a_chunked_volume_maps_every_page(tmp_path):
+    """Joined from a front part and chunks of 5 cases: one structure tree, whose parent tree
+    has one entry per page listing elements on that very page."""
+    import pikepdf
+
+    volume = VOLUMES["theme-grassroots-unions"]
+    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01")
+    path = writer.write(volume, tmp_path / "v.pdf", chunk_cases=5)
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root.StructTreeRoot
+        nums = root.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        assert int(root.ParentTreeNextKey) == len(pdf.pages) == len(parents)
+        for number, page in enumerate(pdf.pages):
+            key = int(page.obj.StructParents)
+            assert len(parents[key]) > 0, number
+            assert {element.Pg.objgen for element in parents[key]} == {page.obj.objgen}
+        [document] = list(root.K)
+        assert all(kid.P.objgen == document.objgen for kid in document.K)
+        assert len(list(structure_elements(document, "H2"))) == len(volume.cases)
+        # the parts' own trees are not carried along; line spans are folded into their parents
+        kinds = Counter(str(o.get("/S")) for o in pdf.objects if isinstance(o, pikepdf.Dictionary))
+        assert kinds["/Document"] == 1 and kinds["/Span"] == 0
+
+
+def test_chunks_share_one_subset_of_each_font(tmp_path):
+    """Four parts, each embedding its own subsets when rendered, end up with one font program
+    per font, holding the glyphs of every part: the text of every page still extracts."""
+    import pikepdf
+
+    volume = VOLUMES["theme-grassroots-unions"]
+    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01")
+    path = writer.write(volume, tmp_path / "v.pdf", chunk_cases=5)
+    rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    names = [row.split()[0].split("+", 1)[1] for row in rows]
+    assert len(names) == len(set(names)) >= 2, rows
+    with pikepdf.open(path) as pdf:
+        descriptors = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor"]
+        programs = {(d.get("/FontFile3") or d.get("/FontFile2")).objgen for d in descriptors}
+    assert len(programs) == len(names)
+    text = flat(text_of(path))
+    for case in volume.cases:
+        assert flat(case.summary) in text
+
+
+# -- which volumes are built: content digests (issue 14: no broken PDF link) -----------------
+def test_unchanged_volumes_are_kept_and_changed_ones_rendered_again(tmp_path, monkeypatch):
+    from scripts.casebook.library import build_library
+    from scripts.casebook.volumes import current_volumes
+
+    rendered: list[str] = []
+
+    def fake_write_all(self, targets, chunk_cases=pdf_module.CHUNK_CASES):
+        for volume, target in targets:
+            rendered.append(volume.slug)
+            target.write_bytes(b"%PDF-1.7 stand-in")
+        return [target for _, target in targets]
+
+    monkeypatch.setattr(pdf_module.VolumeWriter, "write_all", fake_write_all)
+    template_dir = ROOT / "overrides" / "print"
+    pdf_module.write_volumes(LIBRARY, tmp_path, template_dir)
+    assert rendered == list(VOLUMES)
+    assert current_volumes(LIBRARY, tmp_path) == set(VOLUMES)
+
+    rendered.clear()
+    pdf_module.write_volumes(LIBRARY, tmp_path, template_dir)
+    assert rendered == []
+
+    case = VOLUMES["theme-women-workers"].cases[0]
+    edited = build_library([c.model_copy(update={"title": c.title + "（修订）"}) if c.id == case.id else c
+                            for c in LIBRARY.cases], LIBRARY.vocab)
+    holding = [slug for slug, volume in VOLUMES.items() if case.id in {c.id for c in volume.cases}]
+    assert "library" in holding and "theme-women-workers" in holding and len(holding) < len(VOLUMES)
+    assert current_volumes(edited, tmp_path) == set(VOLUMES) - set(holding)  # stale until rendered again
+    pdf_module.write_volumes(edited, tmp_path, template_dir)
+    assert rendered == holding
+
+    # a theme whose only case leaves the library: its volume goes, the others stay current
+    [lone] = [slug for slug, v in VOLUMES.items() if slug.startswith("theme-") and len(v.cases) == 1][:1]
+    fewer = build_library([c for c in edited.cases if c.id != VOLUMES[lone].cases[0].id], LIBRARY.vocab)
+    rendered.clear()
+    pdf_module.write_volumes(fewer, tmp_path, template_dir)
+    assert not (tmp_path / f"{lone}.pdf").exists()
+    assert lone not in current_volumes(fewer, tmp_path)
+    assert "library" in rendered and lone not in rendered
+
+
+def pdf_links(site) -> list[tuple[str, object]]:
+    """(page, file the link points at) for every href to a .pdf in the built site."""
+    from posixpath import normpath
+    from urllib.parse import urljoin, urlparse
+
+    links = []
+    for page in sorted(site.rglob("*.html")):
+        rel = page.relative_to(site).as_posix()
+        for href in re.findall(r'href="([^"#?]+\.pdf)"', page.read_text(encoding="utf-8")):
+            target = normpath(urlparse(urljoin(f"http://site.invalid/{rel}", href)).path).lstrip("/")
+            links.append((rel, site / target))
+    return links
+
+
+def test_no_pdf_link_of_a_built_site_is_broken(tmp_path):
+    """Built before `make pdf`: no volume is linked, each is marked as not yet built. After one
+    volume is written into docs/downloads/, exactly that volume is linked, and the link works."""
+    from scripts.casebook.build import build_site
+    from scripts.casebook.library import build_library
+
+    source = LIBRARY.catalogs["sources"][0]
+    small = build_library(source.cases[:3], LIBRARY.vocab)
+    volumes = plan_volumes(small)
+    work = tmp_path / "work"
+    shutil.rmtree(work / "docs" / "downloads", ignore_errors=True)
+    site = build_site(work, small)
+    assert pdf_links(site) == []
+    downloads = (site / "downloads" / "index.html").read_text(encoding="utf-8")
+    assert downloads.count("（尚未生成）") == len(volumes)
+    assert "运行 <code>make pdf</code> 后可下载" in downloads
+
+    theme = next(v for v in volumes if v.slug.startswith("theme-"))
+    pdf_module.write_volumes(small, work / "docs" / "downloads", ROOT / "overrides" / "print", {theme.slug})
+    site = build_site(work, small)
+    links = pdf_links(site)
+    assert [rel for rel, _ in links] == sorted(["downloads/index.html",
+                                                f"catalogs/themes/{theme.slug.removeprefix('theme-')}/index.html"])
+    assert {target.name for _, target in links} == {theme.filename}
+    assert all(target.is_file() for _, target in links)
+    downloads = (site / "downloads" / "index.html").read_text(encoding="utf-8")
+    assert downloads.count("（尚未生成）") == len(volumes) - 1
+    assert pdf_missing_titles(site / "downloads" / theme.filename, theme) == []
+    assert (work / "docs" / "downloads" / ".digests.json").is_file()
+    assert not (site / "downloads" / ".digests.json").exists()  # the digests are not published

@@ -16,6 +16,7 @@ from .invariant import check_site
 from .library import Library
 from .render import GENERATED, Rendered, render_site
 from .search import copy_lunr, write_index, write_user_dictionary
+from .volumes import DOWNLOADS
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATES = PROJECT / "overrides" / "pages"
@@ -56,7 +57,8 @@ def build_site(work: Path, library: Library, stock: bool = False) -> Path:
         main.write_text(main_html, encoding="utf-8")
     (work / "mkdocs.yml").write_text(mkdocs_yml, encoding="utf-8")
     shutil.copytree(PROJECT / "docs", work / "docs", dirs_exist_ok=True,
-                    ignore=lambda d, names: [n for n in names if n in GENERATED])
+                    # nor the PDFs of `make pdf` (generated, and built for the project's own records)
+                    ignore=lambda d, names: [n for n in names if n in GENERATED or n == DOWNLOADS])
     generate_docs(library, work)
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")],
                          capture_output=True, text=True, cwd=work)

@@ -136,13 +136,13 @@ def cmd_new(args) -> int:
 def cmd_pdf(args) -> int:
     from .invariant import InvariantError, check_pdf
     from .pdf import PdfError, write_volumes
-    from .volumes import plan_volumes
+    from .volumes import DOWNLOADS, plan_volumes
 
     library = valid_library(args, " PDF")
     if library is None:
         return 1
     try:
-        written = write_volumes(library, args.out or args.root / "site" / "downloads",
+        written = write_volumes(library, args.out or args.root / "docs" / DOWNLOADS,
                                 PROJECT / "overrides" / "print", set(args.only) or None)
         whole = next(v for v in plan_volumes(library) if v.slug == "library")
         for path in written:
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="原文副本文件夹：核对引文和改写（也可设环境变量 CASEBOOK_SOURCES）")
     check.set_defaults(func=cmd_check)
     pdf = sub.add_parser("pdf", help="生成 PDF 分册（全部、各领域、各来源）")
-    pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 site/downloads")
+    pdf.add_argument("--out", type=Path, default=None, help="输出目录，默认 docs/downloads（生成网站时复制到 site/downloads）")
     pdf.add_argument("--only", nargs="*", default=[], help="只生成这些分册，如 library theme-women-workers")
     pdf.set_defaults(func=cmd_pdf)
     sub.add_parser("index", help="构建完成后预生成分片检索索引（site/search/）").set_defaults(func=cmd_index)

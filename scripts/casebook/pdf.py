@@ -4,17 +4,26 @@ WeasyPrint embeds Noto CJK as CID fonts, so the text of the PDFs copies and sear
 correctly (Chromium's print-to-PDF embeds Type 3 fonts and garbles part of the text).
 
 A volume is rendered in chunks of cases so that memory stays bounded however large the
-volume: each chunk is laid out, written and dropped before the next; its first page number
-continues from the previous chunk. The front matter (cover and table of contents) is laid
-out first with placeholder page numbers to learn its length, and last with the real ones.
-The files are then joined with pypdf, which also writes the outline (section → case).
+volume: each chunk is laid out, written and dropped; its first page number continues from the
+previous chunk. The front matter (cover and table of contents) is laid out first with
+placeholder page numbers to learn its length, and last with the real ones. Two worker
+processes share the work: chunk n starts as soon as chunk n-1 is laid out, so writing a chunk,
+other volumes and joining finished volumes overlap with the layout of the next chunk.
+Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant); `pdfjoin` (pikepdf) joins them
+into one structure tree with one subset per font for the whole file, and adds the outline.
 """
 from __future__ import annotations
 
 import datetime
+import multiprocessing
+import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import traceback
+from collections import deque
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -23,10 +32,17 @@ from markupsafe import Markup
 from .figures import format_metric
 from .library import Library
 from .text import file_name, inert, inside, nest_quotes
-from .volumes import Volume, plan_volumes
+from .volumes import Volume, plan_volumes, read_digests, volume_digests, write_digests
 
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
+MAX_PROCESSES = 2
+# A WeasyPrint process grows with each document it lays out (~340 MB after one chunk, ~570 MB
+# after 25): workers are replaced after this many runs, which costs a second or two each.
+TASKS_PER_PROCESS = 6
+# Tagged (structure tree, marked content, /Lang from <html lang>, /Title from <title> shown as
+# the window title): what a screen reader needs.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 PLACEHOLDER_PAGE = 9999  # as wide as any real page number, so the contents keep their length
 
 
@@ -63,79 +79,249 @@ def make_environment(template_dir: Path) -> Environment:
     return env
 
 
-class VolumeWriter:
-    """Renders one volume, chunk by chunk, and joins the pieces."""
+@dataclass
+class Task:
+    """One WeasyPrint run: lay out a template, report its pages, write it unless only measuring."""
+    volume: str          # slug
+    index: int           # chunk number from 0, or FRONT_COUNT / FRONT
+    template: str
+    context: dict
+    target: Path | None
 
-    def __init__(self, library: Library, template_dir: Path, generated: str):
+
+FRONT_COUNT, FRONT = -1, -2
+
+
+class Renderer:
+    """The templates and the stylesheet, loaded once per process."""
+
+    def __init__(self, template_dir: Path, sources: dict, generated: str):
         self.env = make_environment(template_dir)
         # the stylesheet is the project's own file, not record text: inserted as is
         self.css = Markup((template_dir / "print.css").read_text(encoding="utf-8"))
-        self.sources = {s.id: s for s in library.vocab.sources}
+        self.sources = sources
         self.generated = generated
 
-    def _render(self, template: str, **context):
+    def render(self, template: str, **context):
         from weasyprint import HTML  # imported late: the rest of the pipeline runs without it
 
         html = self.env.get_template(template).render(css=self.css, sources=self.sources,
                                                        generated=self.generated, **context)
         return HTML(string=html).render()
 
-    def front(self, volume: Volume, pages: dict[str, int]):
-        return self._render("front.html", volume=volume, pages=pages)
+    def run(self, task: Task, report) -> None:
+        """report(("laid_out", slug, index, pages, {anchor: page index})) as soon as the layout
+        is known, so that the next chunk can start, then report(("written", slug, index))."""
+        document = self.render(task.template, **task.context)
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                anchors.setdefault(anchor, number)
+        report(("laid_out", task.volume, task.index, len(document.pages), anchors))
+        if task.target is not None:
+            document.write_pdf(task.target, **PDF_OPTIONS)
+        del document
+        report(("written", task.volume, task.index))
 
-    @staticmethod
-    def entries(volume: Volume) -> list[tuple[str | None, object]]:
-        """(section title before this case, or None; case), in reading order."""
-        out = []
-        for section in volume.sections:
-            out += [(section.title if i == 0 else None, case) for i, case in enumerate(section.cases)]
-        return out
+
+def _worker(renderer_args: tuple, tasks, results) -> None:
+    renderer = Renderer(*renderer_args)
+    for _ in range(TASKS_PER_PROCESS):
+        task = tasks.get()
+        if task is None:
+            return
+        try:
+            renderer.run(task, results.put)
+        except BaseException:  # noqa: BLE001 - handed to the parent, which stops the build
+            results.put(("failed", task.volume, task.index, traceback.format_exc()))
+            return
+    results.put(("retired", "", os.getpid()))
+
+
+def entries(volume: Volume) -> list[tuple[str | None, object]]:
+    """(section title before this case, or None; case), in reading order."""
+    out = []
+    for section in volume.sections:
+        out += [(section.title if i == 0 else None, case) for i, case in enumerate(section.cases)]
+    return out
+
+
+class VolumeJob:
+    """The chain of WeasyPrint runs for one volume. Chunk n starts when chunk n-1 is laid out
+    (its first page number is then known); chunks are written and volumes laid out meanwhile."""
+
+    def __init__(self, volume: Volume, target: Path, work: Path, chunk_cases: int):
+        self.volume, self.target, self.work = volume, target, work
+        all_entries = entries(volume)
+        self.chunks = [all_entries[n:n + chunk_cases] for n in range(0, len(all_entries), chunk_cases)]
+        # chunks print only the running header: no need to send every case to every process
+        self.header = replace(volume, cases=[], sections=[])
+        self.starts: dict[str, int] = {}
+        self.front_pages = 0
+        self.next_page = 0
+        self.unwritten = {FRONT, *range(len(self.chunks))}
+
+    def part(self, index: int) -> Path:
+        return self.work / f"{self.volume.slug}-{'front' if index == FRONT else f'{index:06d}'}.pdf"
+
+    def first(self) -> Task:
+        placeholders = {c.id: PLACEHOLDER_PAGE for c in self.volume.cases}
+        return Task(self.volume.slug, FRONT_COUNT, "front.html", {"volume": self.volume, "pages": placeholders}, None)
+
+    def chunk(self, index: int) -> Task:
+        return Task(self.volume.slug, index, "chunk.html",
+                    {"volume": self.header, "entries": self.chunks[index], "first_page": self.next_page},
+                    self.part(index))
+
+    def laid_out(self, index: int, pages: int, anchors: dict[str, int]) -> list[Task]:
+        """The tasks that can start now."""
+        if index == FRONT_COUNT:
+            self.front_pages, self.next_page = pages, pages + 1
+            return [self.chunk(0)]
+        if index == FRONT:
+            if pages != self.front_pages:
+                raise RuntimeError("table of contents changed length with real page numbers")
+            return []
+        for anchor, number in anchors.items():
+            self.starts.setdefault(anchor, self.next_page + number)
+        self.next_page += pages
+        if index + 1 < len(self.chunks):
+            return [self.chunk(index + 1)]
+        pages_of = {c.id: self.starts[c.id] for c in self.volume.cases}
+        return [Task(self.volume.slug, FRONT, "front.html", {"volume": self.volume, "pages": pages_of},
+                     self.part(FRONT))]
+
+    def written(self, index: int) -> bool:
+        """True when every part is written."""
+        self.unwritten.discard(index)
+        return not self.unwritten
+
+    def join(self) -> Path:
+        from .pdfjoin import OutlineEntry, join
+
+        outline = [OutlineEntry(inert(section.title), self.starts[section.cases[0].id] - 1,
+                                [OutlineEntry(inert(case.title), self.starts[case.id] - 1) for case in section.cases])
+                   for section in self.volume.sections]
+        parts = [self.part(FRONT), *(self.part(n) for n in range(len(self.chunks)))]
+        join(parts, self.target, outline)
+        for part in parts:
+            part.unlink()
+        return self.target
+
+
+def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) -> None:
+    """Run every job's chain, in this process or in `processes` worker processes."""
+    by_slug = {job.volume.slug: job for job in jobs}
+
+    def handle(message) -> list[Task]:
+        kind, slug, index, *rest = message
+        job = by_slug[slug]
+        if kind == "failed":
+            raise RuntimeError(f"PDF {slug} part {index} failed:\n{rest[0]}")
+        if kind == "laid_out":
+            return job.laid_out(index, *rest)
+        if job.written(index):
+            job.join()
+        return []
+
+    if processes <= 1 or len(jobs) == 0:
+        renderer = Renderer(*renderer_args)
+        pending = deque(job.first() for job in jobs)
+        while pending:
+            messages: list = []
+            renderer.run(pending.popleft(), messages.append)
+            for message in messages:
+                pending.extend(handle(message))
+        return
+
+    context = multiprocessing.get_context("spawn")  # a fresh process: no inherited font or layout state
+    tasks, results = context.Queue(), context.Queue()
+
+    def start_worker():
+        worker = context.Process(target=_worker, args=(renderer_args, tasks, results), daemon=True)
+        worker.start()
+        return worker
+
+    workers = [start_worker() for _ in range(processes)]
+    try:
+        for job in jobs:
+            tasks.put(job.first())
+        open_jobs = len(jobs)
+        while open_jobs:
+            try:
+                message = results.get(timeout=5)
+            except queue.Empty:
+                if any(worker.exitcode not in (None, 0) for worker in workers):
+                    raise RuntimeError("a PDF worker process ended unexpectedly") from None
+                continue
+            if message[0] == "retired":
+                retired = next(w for w in workers if w.pid == message[2])
+                retired.join()
+                workers = [w for w in workers if w is not retired] + [start_worker()]
+                continue
+            for task in handle(message):
+                tasks.put(task)
+            if message[0] == "written" and not by_slug[message[1]].unwritten:
+                open_jobs -= 1
+        for _ in workers:
+            tasks.put(None)
+        for worker in workers:
+            worker.join()
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+
+
+class VolumeWriter:
+    """Renders volumes chunk by chunk and joins the pieces."""
+
+    def __init__(self, library: Library, template_dir: Path, generated: str, processes: int = 1):
+        self.renderer_args = (template_dir, {s.id: s for s in library.vocab.sources}, generated)
+        self.processes = processes
+
+    def write_all(self, targets: list[tuple[Volume, Path]], chunk_cases: int = CHUNK_CASES) -> list[Path]:
+        with tempfile.TemporaryDirectory() as tmp:
+            jobs = [VolumeJob(volume, target, Path(tmp), chunk_cases) for volume, target in targets]
+            render_volumes(jobs, self.renderer_args, self.processes)
+        return [target for _, target in targets]
 
     def write(self, volume: Volume, target: Path, chunk_cases: int = CHUNK_CASES) -> Path:
-        from pypdf import PdfWriter
+        return self.write_all([(volume, target)], chunk_cases)[0]
 
-        front_pages = len(self.front(volume, {c.id: PLACEHOLDER_PAGE for c in volume.cases}).pages)
-        entries = self.entries(volume)
-        starts: dict[str, int] = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            parts, next_page = [], front_pages + 1
-            for n in range(0, len(entries), chunk_cases):
-                chunk = entries[n:n + chunk_cases]
-                document = self._render("chunk.html", volume=volume, entries=chunk, first_page=next_page)
-                for index, page in enumerate(document.pages):
-                    for case_id in page.anchors:
-                        starts.setdefault(case_id, next_page + index)
-                part = Path(tmp) / f"part-{n:06d}.pdf"
-                document.write_pdf(part)
-                parts.append(part)
-                next_page += len(document.pages)
-                del document  # the chunk's layout is not needed any more
-            front = self.front(volume, {c.id: starts[c.id] for c in volume.cases})
-            if len(front.pages) != front_pages:
-                raise RuntimeError("table of contents changed length with real page numbers")
-            front_file = Path(tmp) / "front.pdf"
-            front.write_pdf(front_file)
-            writer = PdfWriter()
-            for part in [front_file, *parts]:
-                writer.append(str(part), import_outline=False)
-            for section in volume.sections:
-                parent = writer.add_outline_item(title=inert(section.title),
-                                                 page_number=starts[section.cases[0].id] - 1)
-                for case in section.cases:
-                    writer.add_outline_item(title=inert(case.title), page_number=starts[case.id] - 1, parent=parent)
-            writer.add_metadata({"/Title": inert(volume.title), "/Creator": "工会改革创新案例库"})
-            with open(target, "wb") as handle:
-                writer.write(handle)
-        return target
+
+def default_processes() -> int:
+    """Both cores of the build machines; no more, since each WeasyPrint process holds the CJK
+    fonts and a chunk's layout (~400 MB) and the whole run is kept under 1 GB."""
+    return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
 def write_volumes(library: Library, out_dir: Path, template_dir: Path,
-                  only: set[str] | None = None) -> list[Path]:
+                  only: set[str] | None = None, processes: int | None = None) -> list[Path]:
+    """The volumes' PDFs in `out_dir` (all, or those in `only`); a volume whose file was made
+    from what it holds now (its digest, see volumes.py) is kept as it is."""
     lacking = missing_fonts()
     if lacking:
         raise PdfError(f"未找到中文字体 {'、'.join(lacking)}，无法生成 PDF（否则汉字会显示为方框）。"
                        "请先安装 Debian 软件包 fonts-noto-cjk：sudo apt-get install fonts-noto-cjk")
     out_dir.mkdir(parents=True, exist_ok=True)
-    writer = VolumeWriter(library, template_dir, datetime.date.today().isoformat())
-    return [writer.write(volume, inside(out_dir, file_name(volume.filename)))
-            for volume in plan_volumes(library) if not only or volume.slug in only]
+    plan = plan_volumes(library)
+    wanted = [v for v in plan if not only or v.slug in only]
+    targets = {v.slug: inside(out_dir, file_name(v.filename)) for v in wanted}
+    digests = volume_digests(library, wanted)
+    recorded = read_digests(out_dir)
+    stale = [v for v in wanted if recorded.get(v.slug) != digests[v.slug] or not targets[v.slug].is_file()]
+    for volume in stale:  # until it is written again, the old file is not current
+        recorded.pop(volume.slug, None)
+    write_digests(out_dir, recorded)
+    writer = VolumeWriter(library, template_dir, datetime.date.today().isoformat(),
+                          default_processes() if processes is None else processes)
+    writer.write_all([(volume, targets[volume.slug]) for volume in stale])
+    recorded.update({v.slug: digests[v.slug] for v in stale})
+    if not only:  # volumes that no longer exist (a theme without cases) leave the site
+        planned = {v.slug for v in plan}
+        for slug in [s for s in recorded if s not in planned]:
+            del recorded[slug]
+            inside(out_dir, file_name(f"{slug}.pdf")).unlink(missing_ok=True)
+    write_digests(out_dir, recorded)
+    return list(targets.values())

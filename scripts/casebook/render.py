@@ -28,7 +28,7 @@ from . import research
 from .overview import overview
 from .search import search_tags
 from .text import file_name, inert, inside, is_web_url, link_target, nest_quotes
-from .volumes import DOWNLOADS, plan_volumes, volume_slug
+from .volumes import DOWNLOADS, built_volumes, plan_volumes, volume_slug
 
 # Characters Python-Markdown (with the `tables` extension) treats as syntax and lets be escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
@@ -107,8 +107,9 @@ class PageWriter:
     """Renders the generated pages of one library into memory: `pages` maps each page's
     path under docs/ to its Markdown, in the order they were rendered."""
 
-    def __init__(self, library: Library, template_dir: Path):
+    def __init__(self, library: Library, template_dir: Path, built_volumes: frozenset[str] = frozenset()):
         self.library = library
+        self.built_volumes = built_volumes  # PDF volumes made from the current records (volumes.py)
         self.env = make_environment(template_dir)
         self.pages: dict[str, str] = {}
 
@@ -142,7 +143,7 @@ class PageWriter:
         volume = volume_slug(catalog)
         # raw HTML links are not rewritten by MkDocs: climb from the page's directory URL
         pdf_href = (Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(f"{volume}.pdf"))
-                    if volume else None)
+                    if volume in self.built_volumes else None)
         self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
                    meta=front_matter(title=f"{facet_label}：{catalog.label}", catalog=catalog.facet, search=NOT_INDEXED))
 
@@ -163,7 +164,7 @@ class PageWriter:
                    meta=front_matter(search=NOT_INDEXED))  # Material titles the home page with site_name
         self.write("overview.md", "overview.tmpl.md", meta=front_matter(title="案例概览", search=NOT_INDEXED),
                    **overview(self.library))
-        self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library),
+        self.write("downloads.md", "downloads.tmpl.md", volumes=plan_volumes(self.library), built=self.built_volumes,
                    meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
         research.write_pages(self)
         return self.pages
@@ -219,7 +220,7 @@ def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], 
 
 def render_site(library: Library, docs_dir: Path, template_dir: Path) -> Rendered:
     """Render every generated page and data file in memory, then sync them into docs/."""
-    pages = PageWriter(library, template_dir).write_all()
+    pages = PageWriter(library, template_dir, frozenset(built_volumes(library, docs_dir))).write_all()
     files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
     changed, removed = sync_generated(docs_dir, files)
     return Rendered(list(pages), changed, removed)

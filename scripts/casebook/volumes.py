@@ -2,16 +2,32 @@
 
 Planned here (pure data) so that the downloads page and the catalogs can link to the
 volumes without importing the PDF engine.
+
+`make pdf` writes the volumes into docs/downloads/ (MkDocs copies them into the site) with a
+digest of what each was made from: the cases, their sources, the print templates and the PDF
+code. A volume is *built* when its file is there and its digest is the current one; the pages
+link only to built volumes and mark the others, so no build has a broken PDF link, and
+`make pdf` renders again only the volumes whose digest changed.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
+from pathlib import Path
 
 from .library import Catalog, Library
 from .model import Case
 
 DOWNLOADS = "downloads"
+# Beside the PDFs; MkDocs does not publish files whose names start with a dot.
+DIGESTS = ".digests.json"
+PROJECT = Path(__file__).resolve().parents[2]
+# Everything besides the records that shapes a PDF (requirements.txt: the pinned engine).
+PRINT_INPUTS = ("overrides/print", "scripts/casebook/pdf.py", "scripts/casebook/pdfjoin.py",
+                "scripts/casebook/figures.py", "scripts/casebook/text.py", "requirements.txt")
 
 
 @dataclass
@@ -65,3 +81,58 @@ def volume_slug(catalog: Catalog) -> str | None:
     """The PDF volume of a theme or source catalog (None for other facets)."""
     prefix = VOLUME_PREFIX.get(catalog.facet)
     return f"{prefix}-{catalog.slug}" if prefix else None
+
+
+@lru_cache(maxsize=1)
+def print_inputs_digest() -> str:
+    digest = hashlib.sha256()
+    for name in PRINT_INPUTS:
+        path = PROJECT / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(file.relative_to(PROJECT).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def volume_digests(library: Library, volumes: list[Volume]) -> dict[str, str]:
+    """slug → digest of everything the volume's PDF is made from (not the date on its cover)."""
+    sources = {s.id: s.model_dump_json().encode() for s in library.vocab.sources}
+    case_digest = {case.id: hashlib.sha256(case.model_dump_json().encode() + b"\0"  # each case once
+                                           + sources[case.source.publication]).hexdigest()
+                   for case in library.cases}
+    out = {}
+    for volume in volumes:
+        digest = hashlib.sha256(print_inputs_digest().encode())
+        digest.update(json.dumps([volume.slug, volume.title, volume.scope,
+                                  [[s.title, [case_digest[c.id] for c in s.cases]] for s in volume.sections]],
+                                 ensure_ascii=False).encode())
+        out[volume.slug] = digest.hexdigest()
+    return out
+
+
+def read_digests(folder: Path) -> dict[str, str]:
+    try:
+        recorded = json.loads((folder / DIGESTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in recorded.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(recorded, dict) else {}
+
+
+def write_digests(folder: Path, digests: dict[str, str]) -> None:
+    (folder / DIGESTS).write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def current_volumes(library: Library, folder: Path, volumes: list[Volume] | None = None) -> set[str]:
+    """Slugs of the volumes whose PDF in `folder` is there and made from what they hold now."""
+    recorded = read_digests(folder)
+    if not recorded:  # nothing built yet: no need to hash the library
+        return set()
+    volumes = plan_volumes(library) if volumes is None else volumes
+    return {slug for slug, digest in volume_digests(library, volumes).items()
+            if recorded.get(slug) == digest and (folder / f"{slug}.pdf").is_file()}
+
+
+def built_volumes(library: Library, docs_dir: Path) -> set[str]:
+    """The volumes the pages of `docs_dir` may link to."""
+    return current_volumes(library, docs_dir / DOWNLOADS)
