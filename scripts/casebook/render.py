@@ -137,12 +137,29 @@ class PageWriter:
                                      tags=search_tags(case, self.library)))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
+        """The catalog's pages, `library.CATALOG_PAGE` cases each, linked to one another."""
         volume = volume_slug(catalog)
         # raw HTML links are not rewritten by MkDocs: climb from the page's directory URL
         pdf_href = (Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(f"{volume}.pdf"))
                     if volume else None)
-        self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
-                   meta=front_matter(title=f"{facet_label}：{catalog.label}", catalog=catalog.facet, search=NOT_INDEXED))
+        pages = catalog.page_count
+        for number in range(1, pages + 1):
+            title = f"{facet_label}：{catalog.label}" + (f"（第 {number} 页）" if number > 1 else "")
+            self.write(catalog.page_path(number), "catalog.tmpl.md", catalog=catalog, facet_label=facet_label,
+                       pdf_href=pdf_href, number=number, pages=pages, cases=catalog.page_cases(number),
+                       first=catalog.page_first(number),
+                       meta=front_matter(title=title, catalog=catalog.facet, search=NOT_INDEXED))
+
+    def page_links(self, page: str, catalog: Catalog, number: int) -> Markup:
+        """"上一页 · 1 2 3 · 下一页" between the pages of a catalog; the current page unlinked."""
+        if catalog.page_count == 1:
+            return Markup("")
+        parts = [self.link(page, "上一页", catalog.page_path(number - 1))] if number > 1 else []
+        parts += [Markup(f"**{n}**") if n == number else self.link(page, str(n), catalog.page_path(n))
+                  for n in range(1, catalog.page_count + 1)]
+        if number < catalog.page_count:
+            parts.append(self.link(page, "下一页", catalog.page_path(number + 1)))
+        return Markup(" ").join(parts)
 
     def write_catalog_index(self, facet: str, facet_label: str) -> None:
         self.write(f"catalogs/{facet}/index.md", "catalog-index.tmpl.md",
