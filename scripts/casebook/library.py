@@ -12,7 +12,7 @@ from itertools import combinations
 from pathlib import Path
 
 from .model import Case
-from .validate import Report, validate
+from .validate import CheckCache, Report, validate
 from .vocab import Vocabularies, load_vocabularies
 
 # Facets in the order readers meet them: (key, which is also the URL folder; Chinese name).
@@ -195,9 +195,9 @@ def build_library(cases: list[Case], vocab: Vocabularies) -> Library:
     return Library(cases, vocab, catalogs)
 
 
-def load_library(root: Path, sources: Path | None = None) -> tuple[Library, Report]:
+def load_library(root: Path, sources: Path | None = None, cache: CheckCache | None = None) -> tuple[Library, Report]:
     """Validate cases/ under `root` (against the source texts in `sources`, when given) and
-    build the library from the valid records."""
+    build the library from the valid records; `cache`: see validate.CheckCache."""
     vocab = load_vocabularies(root / "cases" / "_vocab", root)
-    report = validate(root / "cases", vocab, root, sources)
+    report = validate(root / "cases", vocab, root, sources, cache)
     return build_library([r.case for r in report.records], vocab), report

@@ -60,8 +60,10 @@ def front_matter(**fields) -> Markup:
         return value
 
     fields = {k: escape(v) for k, v in fields.items()}
-    body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None},
-                          allow_unicode=True, sort_keys=False, width=10_000)
+    # LibYAML's emitter: the same text as yaml.safe_dump, without the pure-Python emitter's cost
+    # on every one of thousands of pages
+    body = yaml.dump({k: v for k, v in fields.items() if v is not None}, Dumper=yaml.CSafeDumper,
+                     allow_unicode=True, sort_keys=False, width=10_000)
     return Markup(f"---\n{body}---\n")
 
 
@@ -90,9 +92,10 @@ def html_text(value) -> Markup:
 
 
 def make_environment(template_dir: Path) -> Environment:
+    # auto_reload off: each template is compiled once per build, not stat()ed for every page
     env = Environment(loader=FileSystemLoader(template_dir), finalize=md_escape,
                       undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["figure"] = format_metric
     env.filters["safe_name"] = safe_name
     env.filters["h"] = html_text
@@ -101,14 +104,31 @@ def make_environment(template_dir: Path) -> Environment:
     return env
 
 
+class PageCache:
+    """Rendered case and catalog pages kept between runs by `make serve`, each with what it
+    was rendered from (its cases, related cases, numbers): a page whose inputs are the same
+    objects as last time is not rendered again. Valid for one set of vocabularies."""
+
+    def __init__(self) -> None:
+        self.context = None
+        self.pages: dict[str, tuple[tuple, str]] = {}
+        self.rendered = 0  # pages rendered (not reused) in the last run
+
+
 class PageWriter:
     """Renders the generated pages of one library into memory: `pages` maps each page's
-    path under docs/ to its Markdown, in the order they were rendered."""
+    path under docs/ to its Markdown, in the order they were rendered. With a PageCache,
+    pages whose inputs did not change are taken from it."""
 
-    def __init__(self, library: Library, template_dir: Path):
+    def __init__(self, library: Library, template_dir: Path, cache: PageCache | None = None):
         self.library = library
         self.env = make_environment(template_dir)
         self.pages: dict[str, str] = {}
+        self.cache = cache
+        if cache is not None:
+            if cache.context != (library.vocab, template_dir):
+                cache.context, cache.pages = (library.vocab, template_dir), {}
+            cache.rendered = 0
 
     # -- links: built from ids and slugs, checked here whatever the validator let through --
     @staticmethod
@@ -126,13 +146,24 @@ class PageWriter:
         return self.link(page, catalog.label, catalog.path)
 
     # -- pages -------------------------------------------------------------------------------
-    def write(self, page: str, template: str, **context) -> None:
+    def write(self, page: str, template: str, inputs: tuple | None = None, **context) -> None:
+        """Render `page`; `inputs`: everything the page shows, for the cache (None: always render)."""
+        if self.cache is not None and inputs is not None:
+            hit = self.cache.pages.get(page)
+            if hit is not None and hit[0] == inputs:
+                self.pages[page] = hit[1]
+                return
         self.pages[page] = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
+        if self.cache is not None:
+            self.cache.rendered += 1
+            if inputs is not None:
+                self.cache.pages[page] = (inputs, self.pages[page])
 
     def write_case(self, case: Case) -> None:
         page = f"cases/{case.id}.md"
         source = self.library.vocab.source(case.source.publication)
-        self.write(page, "case.tmpl.md", case=case, source=source,
+        inputs = (case, tuple(self.library.related(case))) if self.cache is not None else None
+        self.write(page, "case.tmpl.md", inputs, case=case, source=source,
                    meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
                                      tags=search_tags(case, self.library)))
 
@@ -145,8 +176,10 @@ class PageWriter:
         pages = catalog.page_count
         for number in range(1, pages + 1):
             title = f"{facet_label}：{catalog.label}" + (f"（第 {number} 页）" if number > 1 else "")
-            self.write(catalog.page_path(number), "catalog.tmpl.md", catalog=catalog, facet_label=facet_label,
-                       pdf_href=pdf_href, number=number, pages=pages, cases=catalog.page_cases(number),
+            cases = catalog.page_cases(number)
+            inputs = (tuple(cases), len(catalog.cases), number, pages, pdf_href)
+            self.write(catalog.page_path(number), "catalog.tmpl.md", inputs, catalog=catalog, facet_label=facet_label,
+                       pdf_href=pdf_href, number=number, pages=pages, cases=cases,
                        first=catalog.page_first(number),
                        meta=front_matter(title=title, catalog=catalog.facet, search=NOT_INDEXED))
 
@@ -231,9 +264,9 @@ def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], 
     return changed, removed
 
 
-def render_site(library: Library, docs_dir: Path, template_dir: Path) -> Rendered:
+def render_site(library: Library, docs_dir: Path, template_dir: Path, cache: PageCache | None = None) -> Rendered:
     """Render every generated page and data file in memory, then sync them into docs/."""
-    pages = PageWriter(library, template_dir).write_all()
+    pages = PageWriter(library, template_dir, cache).write_all()
     files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
     changed, removed = sync_generated(docs_dir, files)
     return Rendered(list(pages), changed, removed)
