@@ -111,3 +111,44 @@ def test_catalogs_paginate_with_headings_in_order(tmp_path, monkeypatch):
                         assert f'href="../{target}/"' in html, (name, number, other)
         assert sorted(found) == sorted(ids), name
     assert not (site / "catalogs" / "themes" / f"{library.catalogs['themes'][0].slug}--99").exists()
+
+
+# -- the edit loop: only what a changed record touches is redone ----------------------------------
+def test_regenerate_redoes_only_what_an_edit_touches(tmp_path):
+    """`make serve`'s pre-build step: after one record's title changes, only that record is
+    parsed again, and only the pages that show its title are rendered again (its page, its
+    catalogs, the pages that list it as related, and the always-rendered home/overview/downloads);
+    the result equals a build from scratch."""
+    from scripts.casebook.build import TEMPLATES
+    from scripts.casebook.render import render_site
+    from scripts.casebook.serve import Caches, regenerate
+
+    write_corpus(tmp_path, 120, seed=5)
+    caches = Caches()
+    first = regenerate(tmp_path, caches=caches)
+    assert first is not None and caches.pages.rendered == len(first.pages)
+    library = load_library(tmp_path)[0]
+    case = library.cases[len(library.cases) // 2]
+    path = tmp_path / "cases" / str(case.year) / f"{case.id}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"title: {case.title}", "title: 改过的标题", 1),
+                    encoding="utf-8")
+
+    parsed = []
+    import scripts.casebook.validate as validate_module
+    original = validate_module.load_file
+    validate_module.load_file = lambda p, d=None: parsed.append(p.name) or original(p, d)
+    try:
+        second = regenerate(tmp_path, caches=caches)
+    finally:
+        validate_module.load_file = original
+    assert parsed == ["_template.yaml", path.name]  # the template is read on every run (it is small)
+    touched = {f"cases/{case.id}.md"} | {f"cases/{c.id}.md" for c in library.cases if case in library.related(c)}
+    touched |= {catalog.page_path(n) for facet in library.catalogs.values() for catalog in facet
+                if case in catalog.cases for n in range(1, catalog.page_count + 1)}
+    touched |= {"index.md", "overview.md", "downloads.md"} | {f"catalogs/{f}/index.md" for f in library.catalogs}
+    assert caches.pages.rendered == len(touched) < len(second.pages) / 3
+    assert "改过的标题" in (tmp_path / "docs" / "cases" / f"{case.id}.md").read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    render_site(load_library(tmp_path)[0], fresh, TEMPLATES)
+    for page in second.pages:
+        assert (fresh / page).read_bytes() == (tmp_path / "docs" / page).read_bytes(), page
