@@ -338,7 +338,8 @@ def measure_size(n: int, parts: tuple[str, ...] = PARTS, keep: Path | None = Non
     row: dict = {"cases": n}
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
         ours, stock = Path(tmp) / "casebook", Path(tmp) / "stock"
-        write_corpus(ours, n)
+        if {"build", "check", "edit"} & set(parts):
+            write_corpus(ours, n)
         if "build" in parts:
             row["ours"] = measure_build(ours)
             print(f"  {n} cases, casebook build: {json.dumps(row['ours'])}", flush=True)

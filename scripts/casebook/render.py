@@ -113,6 +113,8 @@ class PageCache:
         self.context = None
         self.pages: dict[str, tuple[tuple, str]] = {}
         self.rendered = 0  # pages rendered (not reused) in the last run
+        self.reused: set[str] = set()  # pages taken from the cache in the last run
+        self.docs: Path | None = None  # the folder the last run wrote into
 
 
 class PageWriter:
@@ -128,7 +130,7 @@ class PageWriter:
         if cache is not None:
             if cache.context != (library.vocab, template_dir):
                 cache.context, cache.pages = (library.vocab, template_dir), {}
-            cache.rendered = 0
+            cache.rendered, cache.reused = 0, set()
 
     # -- links: built from ids and slugs, checked here whatever the validator let through --
     @staticmethod
@@ -146,13 +148,21 @@ class PageWriter:
         return self.link(page, catalog.label, catalog.path)
 
     # -- pages -------------------------------------------------------------------------------
+    def cached(self, page: str, inputs: tuple | None) -> bool:
+        """True when the cache holds `page` rendered from `inputs` (then taken from it)."""
+        if self.cache is None or inputs is None:
+            return False
+        hit = self.cache.pages.get(page)
+        if hit is None or hit[0] != inputs:
+            return False
+        self.pages[page] = hit[1]
+        self.cache.reused.add(page)
+        return True
+
     def write(self, page: str, template: str, inputs: tuple | None = None, **context) -> None:
         """Render `page`; `inputs`: everything the page shows, for the cache (None: always render)."""
-        if self.cache is not None and inputs is not None:
-            hit = self.cache.pages.get(page)
-            if hit is not None and hit[0] == inputs:
-                self.pages[page] = hit[1]
-                return
+        if self.cached(page, inputs):
+            return
         self.pages[page] = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
         if self.cache is not None:
             self.cache.rendered += 1
@@ -161,8 +171,10 @@ class PageWriter:
 
     def write_case(self, case: Case) -> None:
         page = f"cases/{case.id}.md"
-        source = self.library.vocab.source(case.source.publication)
         inputs = (case, tuple(self.library.related(case))) if self.cache is not None else None
+        if self.cached(page, inputs):  # before the front matter, which costs as much as the page
+            return
+        source = self.library.vocab.source(case.source.publication)
         self.write(page, "case.tmpl.md", inputs, case=case, source=source,
                    meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
                                      tags=search_tags(case, self.library)))
@@ -237,16 +249,19 @@ class Rendered:
     removed: list[str]
 
 
-def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
+def sync_generated(docs_dir: Path, files: dict[str, bytes], written: set[str] = frozenset()) -> tuple[list[str], list[str]]:
     """Make the generated part of docs/ hold exactly `files`: write a file only when its
     bytes differ, delete generated files that are no longer produced (a deleted record's
     page) and the folders they leave empty. Untouched files keep their mtime, so that
-    `mkdocs serve` sees only real changes. Returns (changed, removed)."""
+    `mkdocs serve` sees only real changes. `written`: pages known to be on disk as they are
+    in `files` (reused from make serve's cache), not read again. Returns (changed, removed)."""
     removed = sorted(generated_files(docs_dir) - set(files))
     for rel in removed:
         (docs_dir / rel).unlink()
     changed = []
     for rel, data in files.items():
+        if rel in written and (docs_dir / rel).is_file():
+            continue
         target = inside(docs_dir, rel)  # a path outside docs/, whatever a slug says, is refused
         if target.is_file() and target.read_bytes() == data:
             continue
@@ -268,5 +283,10 @@ def render_site(library: Library, docs_dir: Path, template_dir: Path, cache: Pag
     """Render every generated page and data file in memory, then sync them into docs/."""
     pages = PageWriter(library, template_dir, cache).write_all()
     files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
-    changed, removed = sync_generated(docs_dir, files)
+    # a page reused from the cache was written (or found identical) by the run that rendered it,
+    # into this same folder
+    written = cache.reused if cache is not None and cache.docs == docs_dir else set()
+    changed, removed = sync_generated(docs_dir, files, written)
+    if cache is not None:
+        cache.docs = docs_dir
     return Rendered(list(pages), changed, removed)
