@@ -136,7 +136,7 @@ def test_regenerate_redoes_only_what_an_edit_touches(tmp_path):
     parsed = []
     import scripts.casebook.validate as validate_module
     original = validate_module.load_file
-    validate_module.load_file = lambda p, d=None: parsed.append(p.name) or original(p, d)
+    validate_module.load_file = lambda p, d=None, raw=None: parsed.append(p.name) or original(p, d, raw)
     try:
         second = regenerate(tmp_path, caches=caches)
     finally:

@@ -260,18 +260,24 @@ def shown(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def load_file(path: Path, display: str | None = None) -> tuple[Document | None, Problem | None]:
-    """Read and parse one file; a failure is returned as a Problem, never raised."""
+def read_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; raises LoadError or OSError."""
+    if not path.exists() and not path.is_symlink():
+        raise LoadError(1, "文件不存在")
+    if path.is_symlink() or not path.is_file():
+        raise LoadError(1, "应为普通文件（不能是文件夹或符号链接）")
+    if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it
+        raise LoadError(1, f"文件过大（{path.stat().st_size // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
+                           "一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文")
+    return path.read_bytes()
+
+
+def load_file(path: Path, display: str | None = None, raw: bytes | None = None) -> tuple[Document | None, Problem | None]:
+    """Read (unless `raw`, what `read_file` returned, is given) and parse one file; a failure
+    is returned as a Problem, never raised."""
     display = display or str(path)
     try:
-        if not path.exists() and not path.is_symlink():
-            raise LoadError(1, "文件不存在")
-        if path.is_symlink() or not path.is_file():
-            raise LoadError(1, "应为普通文件（不能是文件夹或符号链接）")
-        if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it
-            raise LoadError(1, f"文件过大（{path.stat().st_size // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
-                               "一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文")
-        doc = parse_yaml(_decode(path.read_bytes()), display)
+        doc = parse_yaml(_decode(read_file(path) if raw is None else raw), display)
     except LoadError as err:
         return None, Problem(display, err.line, err.field, err.message)
     except OSError as err:

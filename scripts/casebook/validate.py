@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .fidelity import SourceLibrary
 from .figures import check_metric
-from .load import Document, Problem, format_field, load_file, shown
+from .load import Document, LoadError, Problem, format_field, load_file, read_file, shown
 from .messages import pydantic_message, unknown
 from .model import SUMMARY_MAX, Case, Measure, Metric, Region, SourceRef
 from .vocab import Vocabularies
@@ -259,25 +259,28 @@ class CheckCache:
         self.files[display] = (raw, result)
 
 
-def _check_file(path: Path, display: str, vocab: Vocabularies, examples: dict, texts, cache: CheckCache | None):
+def _read(path: Path) -> bytes | None:
+    try:
+        return read_file(path)
+    except (LoadError, OSError):  # reported by load_file, which checks the file again
+        return None
+
+
+def _check_file(path: Path, display: str, raw: bytes | None, vocab: Vocabularies, examples: dict, texts,
+                cache: CheckCache | None):
     """(doc, problem, case, errors, warnings) of one record file, from the cache when its bytes
     are those checked last time."""
-    raw = None
-    if cache is not None and texts is None and path.is_file() and not path.is_symlink():
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raw = None
-        hit = cache.get(display, raw) if raw is not None else None
+    if cache is not None and texts is None and raw is not None:
+        hit = cache.get(display, raw)
         if hit is not None:
             return hit
-    doc, problem = load_file(path, display)
+    doc, problem = load_file(path, display, raw)
     if problem:
         result = (None, problem, None, [], [])
     else:
         case, errors, warnings = check_document(doc, path, vocab, examples)
         result = (doc, None, case, errors, warnings)
-    if raw is not None:
+    if cache is not None and texts is None and raw is not None:
         cache.put(display, raw, result)
     return result
 
@@ -299,7 +302,8 @@ def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None,
     seen: dict[str, str] = {}
     for path in paths:
         display = shown(path, root)
-        doc, problem, case, errors, warnings = _check_file(path, display, vocab, examples, texts, cache)
+        raw = _read(path)  # once: for the cache and for the loader
+        doc, problem, case, errors, warnings = _check_file(path, display, raw, vocab, examples, texts, cache)
         if problem:
             report.errors.append(problem)
             continue
