@@ -1,8 +1,12 @@
-"""Benchmarks (not tests): `make bench`, or `python -m scripts.bench pdf|search [--cases N …]`.
+"""Benchmarks (not tests): `make bench`, or one part: `python -m scripts.bench
+table|build|stock|check-corpus|edit|pdf|search|check [--cases N …]`.
 
-Synthetic corpora are made by cloning the real records under new ids, so the text and
-figures are realistic. Each measurement runs in a child process so that its peak memory
-(ru_maxrss) is its own.
+Synthetic corpora come from `scripts/corpus.py`: the real records as templates, their sentences
+recombined so that no two cases share their prose (cloned records made gzip collapse the search
+data and PDFs). `table` (the default of `make bench`) builds each size with the library's own
+pipeline and, in the same run, stock mkdocs-material building the same number of plain pages of
+the same text, and prints one table of figures with their ratios. Each command is measured as
+its own process, so its peak memory (ru_maxrss, from wait4) is its own.
 """
 from __future__ import annotations
 
@@ -21,14 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def synthetic_library(n: int):
-    from scripts.casebook.library import build_library, load_library
+    """n synthetic cases with prose of their own (scripts/corpus.py)."""
+    from scripts.corpus import realistic_library
 
-    real, _ = load_library(ROOT)
-    cases = []
-    for i in range(n):
-        base = real.cases[i % len(real.cases)]
-        cases.append(base.model_copy(update={"id": f"{base.id}-x{i}", "title": f"{base.title}（样本{i}）"}))
-    return build_library(cases, real.vocab)
+    return realistic_library(n)
 
 
 def measure_pdf(n: int | None) -> dict:
@@ -66,15 +66,17 @@ SEARCH_PROBES = [("社会化工会工作者", "2024-xinjiang-social-union-worker
                  ("滇中引水", "2024-yunnan-dianzhong-water-contest"),
                  ("深圳", "2017-guangdong-shenzhen-labour-disputes")]
 def search_bytes(site: Path, stock: bool) -> tuple[int, int]:
-    """Raw and gzip-compressed bytes of what the browser fetches for search."""
+    """Raw and gzip-compressed bytes of all the search data a site holds (stock Material: what
+    every page view fetches; this library: manifest, shards, page files and converter files, of
+    which a query fetches a few — `scripts/bench_search.py` measures what is transferred)."""
     import gzip
 
-    files = [site / "search" / "search_index.json"]
     if stock:
+        files = [site / "search" / "search_index.json"]
         files += list((site / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
     else:
-        files += [site / "search" / "casebook_index.json", site / "assets" / "javascripts" / "casebook-search.js",
-                  site / "assets" / "javascripts" / "lunr.min.js"]
+        files = sorted(f for f in (site / "search").rglob("*") if f.is_file())
+        files += [site / "assets" / "javascripts" / "casebook-search.js", site / "assets" / "javascripts" / "lunr.min.js"]
     raw = [f.read_bytes() for f in files]
     return sum(map(len, raw)), sum(len(gzip.compress(b, 6)) for b in raw)
 
@@ -193,38 +195,268 @@ def run_child(kind: str, n: int | None) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# -- the library at scale, beside stock mkdocs-material ----------------------------------------
+QUIET = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "CASEBOOK_SOURCES": "", "PYTHONPATH": str(ROOT)}
+CASEBOOK = [sys.executable, "-m", "scripts.casebook"]
+
+
+def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one command, run as its own process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=QUIET, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{output.decode(errors='replace')[-3000:]}")
+    return seconds, usage.ru_maxrss // 1024
+
+
+def site_figures(site: Path, stock: bool) -> dict:
+    pages = list(site.rglob("*.html"))
+    raw, gz = search_bytes(site, stock)
+    return {"site_mb": sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6,
+            "largest_page_kb": max(p.stat().st_size for p in pages) / 1e3, "pages": len(pages),
+            "search_kb": raw / 1e3, "search_gzip_kb": gz / 1e3}
+
+
+def measure_build(root: Path) -> dict:
+    """`make build` on a corpus tree: pages, mkdocs build --strict, the search index."""
+    steps = {"pages": CASEBOOK + ["--root", str(root), "pages"],
+             "mkdocs": CASEBOOK + ["mkdocs", "build", "--strict", "--quiet", "-f", str(root / "mkdocs.yml")],
+             "index": CASEBOOK + ["--root", str(root), "index"]}
+    result, peak = {}, 0
+    for name, command in steps.items():
+        seconds, mb = timed(command, cwd=root)
+        result[f"{name}_s"] = seconds
+        peak = max(peak, mb)
+    result["build_s"] = sum(result[f"{name}_s"] for name in steps)
+    result["peak_mb"] = peak
+    return result | site_figures(root / "site", stock=False)
+
+
+STOCK_YML = """site_name: 工会改革创新案例库
+theme:
+  name: material
+  language: zh
+  font: false
+plugins:
+  - search
+nav:
+  - 首页: index.md
+"""
+
+
+def plain_page(record: dict) -> str:
+    """One record as a plain Markdown page: the same text, no templates, no tables."""
+    parts = [f"# {record['title']}", record["summary"], "## 针对问题", record["problem"], "## 主要做法"]
+    parts += [f"### {m['title']}\n\n{m['detail']}" for m in record["measures"]]
+    if "lessons" in record:
+        parts += ["## 经验启示", record["lessons"]]
+    parts += ["## 成效", "\n".join(f"- {m['label']}：{m['quote']}" for m in record["metrics"])]
+    return "\n\n".join(parts) + "\n"
+
+
+def write_stock(root: Path, n: int, seed: int = 0) -> None:
+    """Stock mkdocs-material with n plain pages of the corpus's text and a short nav."""
+    from scripts.corpus import realistic_records
+
+    (root / "docs" / "cases").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text(STOCK_YML, encoding="utf-8")
+    (root / "docs" / "index.md").write_text("# 工会改革创新案例库\n\n案例列表见各页。\n", encoding="utf-8")
+    for record in realistic_records(n, seed):
+        (root / "docs" / "cases" / f"{record['id']}.md").write_text(plain_page(record), encoding="utf-8")
+
+
+def measure_stock(root: Path) -> dict:
+    seconds, mb = timed([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(root / "mkdocs.yml")], cwd=root)
+    return {"build_s": seconds, "peak_mb": mb} | site_figures(root / "site", stock=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def edit_loop(command: list[str], cwd: Path, url: str, path: Path, old: str, new: str, ready: float = 900) -> float:
+    """Seconds from saving `path` with `old` replaced by `new` to the served page at `url`
+    showing `new`, under a running preview server (`command`)."""
+    process = subprocess.Popen(command, cwd=cwd, env=QUIET, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + ready
+        while old not in (fetch(url) or ""):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"preview server did not serve {url}")
+            time.sleep(0.5)
+        time.sleep(2)  # let the server settle into watching
+        text = path.read_text(encoding="utf-8")
+        start = time.perf_counter()
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        while new not in (fetch(url) or ""):
+            if time.perf_counter() - start > 300:
+                raise RuntimeError(f"{url} did not change within 300 s")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+    finally:
+        os.killpg(process.pid, 2)  # Ctrl+C, as an editor stops it
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+def measure_edit(root: Path) -> float:
+    """The library's `make serve`: edit one record's title."""
+    record = sorted((root / "cases").glob("20*/*.yaml"))[len(list((root / "cases").glob("20*/*.yaml"))) // 2]
+    title = next(line for line in record.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))
+    old = title.removeprefix("title: ")
+    port = free_port()
+    return edit_loop(CASEBOOK + ["--root", str(root), "serve", "--port", str(port)], root,
+                     f"http://127.0.0.1:{port}/cases/{record.stem}/", record, old, old[:50] + "改")
+
+
+def measure_stock_edit(root: Path) -> float:
+    """Stock `mkdocs serve`: edit one page's heading."""
+    page = sorted((root / "docs" / "cases").glob("*.md"))[0]
+    old = page.read_text(encoding="utf-8").splitlines()[0].removeprefix("# ")
+    port = free_port()
+    return edit_loop([sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "-f",
+                      str(root / "mkdocs.yml")], root, f"http://127.0.0.1:{port}/cases/{page.stem}/", page, old,
+                     old + "改")
+
+
+def measure_check_corpus(root: Path) -> float:
+    return timed(CASEBOOK + ["--root", str(root), "check"], cwd=root)[0]
+
+
+PARTS = ("build", "stock", "check", "edit", "stock-edit", "pdf")
+
+
+def measure_size(n: int, parts: tuple[str, ...] = PARTS, keep: Path | None = None) -> dict:
+    """Every figure of the table for n synthetic cases, ours and stock, in this run."""
+    from scripts.corpus import write_corpus
+
+    row: dict = {"cases": n}
+    with tempfile.TemporaryDirectory(dir=keep) as tmp:
+        ours, stock = Path(tmp) / "casebook", Path(tmp) / "stock"
+        if {"build", "check", "edit"} & set(parts):
+            write_corpus(ours, n)
+        if "build" in parts:
+            row["ours"] = measure_build(ours)
+            print(f"  {n} cases, casebook build: {json.dumps(row['ours'])}", flush=True)
+        if "check" in parts:
+            row["check_s"] = measure_check_corpus(ours)
+            print(f"  {n} cases, check: {row['check_s']:.1f} s", flush=True)
+        if "edit" in parts:
+            row["edit_s"] = measure_edit(ours)
+            print(f"  {n} cases, edit loop: {row['edit_s']:.1f} s", flush=True)
+        if "stock" in parts or "stock-edit" in parts:
+            write_stock(stock, n)
+        if "stock" in parts:
+            row["stock"] = measure_stock(stock)
+            print(f"  {n} cases, stock build: {json.dumps(row['stock'])}", flush=True)
+        if "stock-edit" in parts:
+            row["stock_edit_s"] = measure_stock_edit(stock)
+            print(f"  {n} cases, stock edit loop: {row['stock_edit_s']:.1f} s", flush=True)
+    if "pdf" in parts:
+        row["pdf"] = run_child("pdf", n)
+        print(f"  {n} cases, PDF: {json.dumps(row['pdf'])}", flush=True)
+    return row
+
+
+def _ratio(ours, stock) -> str:
+    return f"{ours / stock:.2f}×" if ours is not None and stock else "—"
+
+
+def table(rows: list[dict]) -> str:
+    """The table of issue 12: one line per figure, casebook | stock | ratio for each size."""
+    sizes = [r["cases"] for r in rows]
+    head = "| figure | " + " | ".join(f"{n:,} casebook | {n:,} stock | ratio" for n in sizes) + " |"
+    lines = [head, "|---|" + "---:|---:|---:|" * len(sizes)]
+
+    def line(label, ours, stock, fmt):
+        cells = []
+        for r in rows:
+            a, b = ours(r), stock(r)
+            cells += [fmt(a) if a is not None else "—", fmt(b) if b is not None else "—", _ratio(a, b)]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    get = lambda side, key: (lambda r: r.get(side, {}).get(key))  # noqa: E731
+    line("full build (s)", get("ours", "build_s"), get("stock", "build_s"), lambda v: f"{v:.1f}")
+    lines.append("| … pages / mkdocs / index (s) | " + " | ".join(
+        f"{r['ours']['pages_s']:.1f} / {r['ours']['mkdocs_s']:.1f} / {r['ours']['index_s']:.1f} | — | —"
+        if "ours" in r else "— | — | —" for r in rows) + " |")
+    line("peak memory (MB)", get("ours", "peak_mb"), get("stock", "peak_mb"), lambda v: f"{v:,}")
+    line("site size (MB)", get("ours", "site_mb"), get("stock", "site_mb"), lambda v: f"{v:.1f}")
+    line("largest page (KB)", get("ours", "largest_page_kb"), get("stock", "largest_page_kb"), lambda v: f"{v:.0f}")
+    line("search data raw (KB)", get("ours", "search_kb"), get("stock", "search_kb"), lambda v: f"{v:,.0f}")
+    line("search data gzip (KB)", get("ours", "search_gzip_kb"), get("stock", "search_gzip_kb"), lambda v: f"{v:,.0f}")
+    line("`make check` (s)", lambda r: r.get("check_s"), lambda r: None, lambda v: f"{v:.1f}")
+    line("edit → browser (s)", lambda r: r.get("edit_s"), lambda r: r.get("stock_edit_s"), lambda v: f"{v:.1f}")
+    line("PDF, whole library (s)", lambda r: r.get("pdf", {}).get("seconds"), lambda r: None, lambda v: f"{v:.1f}")
+    line("PDF size (MB)", lambda r: r.get("pdf", {}).get("bytes") and r["pdf"]["bytes"] / 1e6, lambda r: None,
+         lambda v: f"{v:.1f}")
+    line("PDF peak memory (MB)", lambda r: r.get("pdf", {}).get("peak_rss_mb"), lambda r: None, lambda v: f"{v:,}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    import platform
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))) / 1024 / 1024
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} × {cpu}, {memory:.0f} GB RAM, Python {platform.python_version()}, load average {load:.1f} at start"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["pdf", "search", "check", "all"], nargs="?", default="all")
-    parser.add_argument("--cases", type=int, nargs="*", default=None, help="synthetic sizes (default: real, 1000)")
+    parser.add_argument("kind", nargs="?", default="all",
+                        choices=["all", "table", *PARTS, "check-hostile", "search"],
+                        help="all: hostile-input check, the scale table, search; or one part of the table")
+    parser.add_argument("--cases", type=int, nargs="*", default=None, help="synthetic sizes (default 1000 5000 10000)")
     parser.add_argument("--child", choices=["pdf"])
     args = parser.parse_args()
     if args.child:
         n = args.cases[0] if args.cases else None
         print(json.dumps(measure_pdf(n)))
         return
-    if args.kind in ("check", "all"):
+    sizes = args.cases if args.cases is not None else [1000, 5000, 10000]
+    if args.kind in ("check-hostile", "all"):
         print("make check on one hostile file (wall time, interpreter start included)")
         for r in measure_check():
             print(f"  {r['file']:48} {r['kb']:5d} KB  {r['seconds']:5.2f} s  exit {r['exit']}  {r['first']}")
-        if args.kind == "check":
-            return
+    if args.kind in ("table", "all", *PARTS):
+        parts = PARTS if args.kind in ("table", "all") else (args.kind,)
+        print(f"Machine: {machine()}")
+        rows = [measure_size(n, parts) for n in sizes]
+        print(table(rows))
+        if len(rows) > 1 and all("ours" in r for r in rows):
+            print(f"time({rows[-1]['cases']:,}) / time({rows[0]['cases']:,}) = "
+                  f"{rows[-1]['ours']['build_s'] / rows[0]['ours']['build_s']:.1f}")
     if args.kind in ("search", "all"):
-        sizes = [None] + (args.cases if args.cases is not None else [1000, 5000])
         print("Header search and finder, headless Chromium on localhost (median of "
               f"{len(SEARCH_PROBES)} probe queries: {', '.join(q for q, _ in SEARCH_PROBES)})")
-        measure_search(sizes)
+        measure_search([None] + (args.cases if args.cases is not None else [1000, 5000]))
         __import__("scripts.bench_search").bench_search.main(args.cases)  # sharded lunr vs Material vs Pagefind
-    if args.kind == "search":
-        return
-    sizes = [None] + (args.cases if args.cases is not None else [1000])
-    print("PDF volume (whole library): cases, seconds, size, KB/case, peak RSS")
-    for n in sizes:
-        r = run_child("pdf", n)
-        print(f"  {'real' if n is None else 'synthetic':9} {r['cases']:5d} cases {r['pages']:5d} pages  "
-              f"{r['seconds']:7.1f} s (CPU {r['cpu_seconds']:.1f} s)  {r['bytes'] / 1e6:6.1f} MB  "
-              f"{r['kb_per_case']:6.1f} KB/case  peak {r['peak_rss_mb']} MB "
-              f"(main {r['main_rss_mb']} + {r['processes']} × {r['worker_rss_mb']})")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 from .admin import build_admin
 from .invariant import check_site
 from .library import Library
-from .render import GENERATED, Rendered, render_site
+from .render import GENERATED, PageCache, Rendered, render_site
 from .search import copy_lunr, write_index, write_user_dictionary
 from .volumes import DOWNLOADS
 
@@ -27,10 +27,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def generate_docs(library: Library, root: Path) -> tuple[Rendered, int]:
+def generate_docs(library: Library, root: Path, cache: PageCache | None = None) -> tuple[Rendered, int]:
     """Pages, data files, the jieba user dictionary and lunr.js for the project at `root`;
-    returns what was rendered and the number of dictionary words."""
-    written = render_site(library, root / "docs", TEMPLATES)
+    returns what was rendered and the number of dictionary words. `cache`: see PageCache."""
+    written = render_site(library, root / "docs", TEMPLATES, cache)
     words = write_user_dictionary(library, root / USER_DICTIONARY)
     copy_lunr(PROJECT, root / "docs")
     build_admin(library.vocab, root, root / "docs")

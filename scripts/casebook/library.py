@@ -6,11 +6,14 @@ is rendered from this one collection, so no output can disagree with another.
 from __future__ import annotations
 
 import functools
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 
 from .model import Case
-from .validate import Report, validate
+from .validate import CheckCache, Report, validate
 from .vocab import Vocabularies, load_vocabularies
 
 # Facets in the order readers meet them: (key, which is also the URL folder; Chinese name).
@@ -21,6 +24,10 @@ FACETS = (
     ("years", "年份"),
     ("sources", "来源"),
 )
+
+
+# Cases listed on one catalog page: no page grows with the library.
+CATALOG_PAGE = 200
 
 
 @dataclass
@@ -36,7 +43,24 @@ class Catalog:
 
     @property
     def path(self) -> str:
-        return f"catalogs/{self.facet}/{self.slug}.md"
+        return self.page_path(1)
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-len(self.cases) // CATALOG_PAGE))
+
+    def page_path(self, number: int) -> str:
+        """The page listing cases (number − 1) × CATALOG_PAGE onwards: the first page is the
+        catalog's own; later ones are `<slug>--<n>` (a slug never holds "--", so no page of
+        one catalog can be another catalog's)."""
+        return f"catalogs/{self.facet}/{self.slug}{'' if number == 1 else f'--{number}'}.md"
+
+    def page_first(self, number: int) -> int:
+        """The position (from 1) in the catalog of the first case on page `number`."""
+        return (number - 1) * CATALOG_PAGE + 1
+
+    def page_cases(self, number: int) -> list[Case]:
+        return self.cases[(number - 1) * CATALOG_PAGE:number * CATALOG_PAGE]
 
     @property
     def label(self) -> str:
@@ -61,14 +85,85 @@ class Library:
         """The catalog of the value a record carries (a source by its id, others by name)."""
         return next(c for c in self.catalogs[facet] if c.key == key)
 
+    _related: "RelatedIndex | None" = field(default=None, repr=False)
+
     def related(self, case: Case, limit: int = 5) -> list[Case]:
         """Cases a reader of `case` may want next: shared themes and tags count most, then
-        the same organisation or province; newest first among equals."""
-        def score(other: Case) -> int:
-            return (2 * len(set(case.themes) & set(other.themes)) + 3 * len(set(case.tags) & set(other.tags))
-                    + 2 * (other.organization == case.organization) + (other.region.province == case.region.province))
-        ranked = sorted((c for c in self.cases if c.id != case.id), key=lambda c: (-score(c), sort_key(c)))
-        return [c for c in ranked[:limit] if score(c) > 0]
+        the same organisation or province; newest first among equals (see RelatedIndex)."""
+        if self._related is None:
+            self._related = RelatedIndex(self.cases)
+        return self._related.related(case, limit)
+
+
+# A tag or organisation shared by more cases than this contributes only its newest ones as
+# candidates: a tag that common says little about which case to read next, and looking at all
+# its cases would make the related lists quadratic in the library.
+RELATED_PER_LIST = 20
+
+
+class RelatedIndex:
+    """Related cases from inverted indexes instead of scoring every pair.
+
+    score(a, b) = 2 × shared themes + 3 × shared tags + 2 × same organisation + same province,
+    ties newest first (`sort_key`). Candidates for a case come from posting lists kept in
+    `sort_key` order: its tags' and organisation's lists (the first RELATED_PER_LIST of each),
+    and, for every subset S of its themes, the first `limit + 1` cases whose themes include S
+    (with and without its province) and of its province. A case that shares exactly the themes S
+    and no tag or organisation is outranked by every case before it in the S list (they share
+    at least S and come first), so the first `limit + 1` entries hold every such case that can
+    make the top `limit`: the ranking is the all-pairs one whenever no tag or organisation has
+    more than RELATED_PER_LIST cases (the real library), at a cost linear in the library."""
+
+    def __init__(self, cases: list[Case]) -> None:
+        self.cases = cases
+        self.position = {c.id: i for i, c in enumerate(cases)}
+        bits = {}
+        self.themes, self.tags, self.where = [], [], []
+        self.lists: dict[tuple, list[int]] = defaultdict(list)
+        for i, case in enumerate(cases):
+            themes = sorted(set(case.themes))
+            self.themes.append(sum(1 << bits.setdefault(t, len(bits)) for t in themes))
+            self.tags.append(frozenset(case.tags))
+            province = case.region.province
+            self.where.append((case.organization, province))
+            for size in range(1, len(themes) + 1):
+                for subset in combinations(themes, size):
+                    self.lists["themes", subset].append(i)
+                    self.lists["themes", subset, province].append(i)
+            self.lists["province", province].append(i)
+            self.lists["organization", case.organization].append(i)
+            for tag in self.tags[-1]:
+                self.lists["tag", tag].append(i)
+
+    def score(self, i: int, j: int) -> int:
+        (org_a, province_a), (org_b, province_b) = self.where[i], self.where[j]
+        return (2 * (self.themes[i] & self.themes[j]).bit_count() + 3 * len(self.tags[i] & self.tags[j])
+                + 2 * (org_a == org_b) + (province_a == province_b))
+
+    def related(self, case: Case, limit: int = 5) -> list[Case]:
+        i = self.position[case.id]
+        lists, near = self.lists, limit + 1
+        candidates: set[int] = set()
+        for tag in self.tags[i]:
+            candidates.update(lists["tag", tag][:RELATED_PER_LIST])
+        candidates.update(lists["organization", case.organization][:RELATED_PER_LIST])
+        themes, province = sorted(set(case.themes)), case.region.province
+        for size in range(1, len(themes) + 1):
+            for subset in combinations(themes, size):
+                candidates.update(lists["themes", subset][:near])
+                candidates.update(lists["themes", subset, province][:near])
+        candidates.update(lists["province", province][:near])
+        candidates.discard(i)
+        themes_i, tags_i, (org_i, province_i) = self.themes[i], self.tags[i], self.where[i]
+        all_themes, all_tags, where = self.themes, self.tags, self.where
+        scored = []
+        for j in candidates:  # score(i, j), inlined: this loop is most of the related lists' cost
+            org_j, province_j = where[j]
+            score = (2 * (themes_i & all_themes[j]).bit_count() + 3 * len(tags_i & all_tags[j])
+                     + 2 * (org_i == org_j) + (province_i == province_j))
+            if score:
+                scored.append((-score, j))
+        return [self.cases[j] for _, j in heapq.nsmallest(limit, scored)]
 
 
 def sort_key(case: Case) -> tuple:
@@ -108,11 +203,11 @@ def build_library(cases: list[Case], vocab: Vocabularies) -> Library:
     return Library(cases, vocab, catalogs)
 
 
-def load_library(root: Path, sources: Path | None = None) -> tuple[Library, Report]:
+def load_library(root: Path, sources: Path | None = None, cache: CheckCache | None = None) -> tuple[Library, Report]:
     """Validate cases/ under `root` (against the source texts in `sources`, when given) and
-    build the library from the valid records."""
+    build the library from the valid records; `cache`: see validate.CheckCache."""
     vocab = load_vocabularies(root / "cases" / "_vocab", root)
-    report = validate(root / "cases", vocab, root, sources)
+    report = validate(root / "cases", vocab, root, sources, cache)
     library = build_library([r.case for r in report.records], vocab)
     library.root = root
     return library, report

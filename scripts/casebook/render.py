@@ -61,8 +61,10 @@ def front_matter(**fields) -> Markup:
         return value
 
     fields = {k: escape(v) for k, v in fields.items()}
-    body = yaml.safe_dump({k: v for k, v in fields.items() if v is not None},
-                          allow_unicode=True, sort_keys=False, width=10_000)
+    # LibYAML's emitter: the same text as yaml.safe_dump, without the pure-Python emitter's cost
+    # on every one of thousands of pages
+    body = yaml.dump({k: v for k, v in fields.items() if v is not None}, Dumper=yaml.CSafeDumper,
+                     allow_unicode=True, sort_keys=False, width=10_000)
     return Markup(f"---\n{body}---\n")
 
 
@@ -91,9 +93,10 @@ def html_text(value) -> Markup:
 
 
 def make_environment(template_dir: Path) -> Environment:
+    # auto_reload off: each template is compiled once per build, not stat()ed for every page
     env = Environment(loader=FileSystemLoader(template_dir), finalize=md_escape,
                       undefined=StrictUndefined, keep_trailing_newline=True,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["figure"] = format_metric
     env.filters["safe_name"] = safe_name
     env.filters["h"] = html_text
@@ -103,15 +106,35 @@ def make_environment(template_dir: Path) -> Environment:
     return env
 
 
+class PageCache:
+    """Rendered case and catalog pages kept between runs by `make serve`, each with what it
+    was rendered from (its cases, related cases, numbers): a page whose inputs are the same
+    objects as last time is not rendered again. Valid for one set of vocabularies."""
+
+    def __init__(self) -> None:
+        self.context = None
+        self.pages: dict[str, tuple[tuple, str]] = {}
+        self.rendered = 0  # pages rendered (not reused) in the last run
+        self.reused: set[str] = set()  # pages taken from the cache in the last run
+        self.docs: Path | None = None  # the folder the last run wrote into
+
+
 class PageWriter:
     """Renders the generated pages of one library into memory: `pages` maps each page's
-    path under docs/ to its Markdown, in the order they were rendered."""
+    path under docs/ to its Markdown, in the order they were rendered. With a PageCache,
+    pages whose inputs did not change are taken from it."""
 
-    def __init__(self, library: Library, template_dir: Path, built_volumes: frozenset[str] = frozenset()):
+    def __init__(self, library: Library, template_dir: Path, built_volumes: frozenset[str] = frozenset(),
+                 cache: PageCache | None = None):
         self.library = library
         self.built_volumes = built_volumes  # PDF volumes made from the current records (volumes.py)
         self.env = make_environment(template_dir)
         self.pages: dict[str, str] = {}
+        self.cache = cache
+        if cache is not None:
+            if cache.context != (library.vocab, template_dir):
+                cache.context, cache.pages = (library.vocab, template_dir), {}
+            cache.rendered, cache.reused = 0, set()
 
     # -- links: built from ids and slugs, checked here whatever the validator let through --
     @staticmethod
@@ -129,23 +152,63 @@ class PageWriter:
         return self.link(page, catalog.label, catalog.path)
 
     # -- pages -------------------------------------------------------------------------------
-    def write(self, page: str, template: str, **context) -> None:
+    def cached(self, page: str, inputs: tuple | None) -> bool:
+        """True when the cache holds `page` rendered from `inputs` (then taken from it)."""
+        if self.cache is None or inputs is None:
+            return False
+        hit = self.cache.pages.get(page)
+        if hit is None or hit[0] != inputs:
+            return False
+        self.pages[page] = hit[1]
+        self.cache.reused.add(page)
+        return True
+
+    def write(self, page: str, template: str, inputs: tuple | None = None, **context) -> None:
+        """Render `page`; `inputs`: everything the page shows, for the cache (None: always render)."""
+        if self.cached(page, inputs):
+            return
         self.pages[page] = self.env.get_template(template).render(page=page, w=self, lib=self.library, **context)
+        if self.cache is not None:
+            self.cache.rendered += 1
+            if inputs is not None:
+                self.cache.pages[page] = (inputs, self.pages[page])
 
     def write_case(self, case: Case) -> None:
         page = f"cases/{case.id}.md"
+        inputs = (case, tuple(self.library.related(case))) if self.cache is not None else None
+        if self.cached(page, inputs):  # before the front matter, which costs as much as the page
+            return
         source = self.library.vocab.source(case.source.publication)
-        self.write(page, "case.tmpl.md", case=case, source=source,
+        self.write(page, "case.tmpl.md", inputs, case=case, source=source,
                    meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
                                      tags=search_tags(case, self.library), **research.case_meta(self.library, case)))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
+        """The catalog's pages, `library.CATALOG_PAGE` cases each, linked to one another."""
         volume = volume_slug(catalog)
         # raw HTML links are not rewritten by MkDocs: climb from the page's directory URL
         pdf_href = (Markup("../" * (catalog.path.count("/") + 1) + f"{DOWNLOADS}/" + safe_name(f"{volume}.pdf"))
                     if volume in self.built_volumes else None)
-        self.write(catalog.path, "catalog.tmpl.md", catalog=catalog, facet_label=facet_label, pdf_href=pdf_href,
-                   meta=front_matter(title=f"{facet_label}：{catalog.label}", catalog=catalog.facet, search=NOT_INDEXED))
+        pages = catalog.page_count
+        for number in range(1, pages + 1):
+            title = f"{facet_label}：{catalog.label}" + (f"（第 {number} 页）" if number > 1 else "")
+            cases = catalog.page_cases(number)
+            inputs = (tuple(cases), len(catalog.cases), number, pages, pdf_href)
+            self.write(catalog.page_path(number), "catalog.tmpl.md", inputs, catalog=catalog, facet_label=facet_label,
+                       pdf_href=pdf_href, number=number, pages=pages, cases=cases,
+                       first=catalog.page_first(number),
+                       meta=front_matter(title=title, catalog=catalog.facet, search=NOT_INDEXED))
+
+    def page_links(self, page: str, catalog: Catalog, number: int) -> Markup:
+        """"上一页 · 1 2 3 · 下一页" between the pages of a catalog; the current page unlinked."""
+        if catalog.page_count == 1:
+            return Markup("")
+        parts = [self.link(page, "上一页", catalog.page_path(number - 1))] if number > 1 else []
+        parts += [Markup(f"**{n}**") if n == number else self.link(page, str(n), catalog.page_path(n))
+                  for n in range(1, catalog.page_count + 1)]
+        if number < catalog.page_count:
+            parts.append(self.link(page, "下一页", catalog.page_path(number + 1)))
+        return Markup(" ").join(parts)
 
     def write_catalog_index(self, facet: str, facet_label: str) -> None:
         self.write(f"catalogs/{facet}/index.md", "catalog-index.tmpl.md",
@@ -191,16 +254,19 @@ class Rendered:
     removed: list[str]
 
 
-def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], list[str]]:
+def sync_generated(docs_dir: Path, files: dict[str, bytes], written: set[str] = frozenset()) -> tuple[list[str], list[str]]:
     """Make the generated part of docs/ hold exactly `files`: write a file only when its
     bytes differ, delete generated files that are no longer produced (a deleted record's
     page) and the folders they leave empty. Untouched files keep their mtime, so that
-    `mkdocs serve` sees only real changes. Returns (changed, removed)."""
+    `mkdocs serve` sees only real changes. `written`: pages known to be on disk as they are
+    in `files` (reused from make serve's cache), not read again. Returns (changed, removed)."""
     removed = sorted(generated_files(docs_dir) - set(files))
     for rel in removed:
         (docs_dir / rel).unlink()
     changed = []
     for rel, data in files.items():
+        if rel in written and (docs_dir / rel).is_file():
+            continue
         target = inside(docs_dir, rel)  # a path outside docs/, whatever a slug says, is refused
         if target.is_file() and target.read_bytes() == data:
             continue
@@ -218,9 +284,14 @@ def sync_generated(docs_dir: Path, files: dict[str, bytes]) -> tuple[list[str], 
     return changed, removed
 
 
-def render_site(library: Library, docs_dir: Path, template_dir: Path) -> Rendered:
+def render_site(library: Library, docs_dir: Path, template_dir: Path, cache: PageCache | None = None) -> Rendered:
     """Render every generated page and data file in memory, then sync them into docs/."""
-    pages = PageWriter(library, template_dir, frozenset(built_volumes(library, docs_dir))).write_all()
+    pages = PageWriter(library, template_dir, frozenset(built_volumes(library, docs_dir)), cache).write_all()
     files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
-    changed, removed = sync_generated(docs_dir, files)
+    # a page reused from the cache was written (or found identical) by the run that rendered it,
+    # into this same folder
+    written = cache.reused if cache is not None and cache.docs == docs_dir else set()
+    changed, removed = sync_generated(docs_dir, files, written)
+    if cache is not None:
+        cache.docs = docs_dir
     return Rendered(list(pages), changed, removed)

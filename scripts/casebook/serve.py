@@ -1,11 +1,14 @@
 """`make serve`: the pre-build step, then `mkdocs serve`, and a watch on cases/.
 
 `mkdocs serve` watches docs/ and mkdocs.yml only. This module polls the records and the
-vocabularies (mtime and size, every half second) and on any change runs the pre-build
-step again — `load_library` and `generate_docs`, exactly what `make pages` runs. Only pages
-whose text changed are written, so mkdocs rebuilds and livereload refreshes the browser.
-When the records have errors, the errors are printed and docs/ is left alone: the
-preview keeps the last good pages.
+vocabularies (mtime and size, every 0.3 s) and on any change runs the pre-build step again —
+`load_library` and `generate_docs`, what `make pages` runs — incrementally: files whose bytes
+did not change are not parsed or checked again (validate.CheckCache), pages whose inputs did
+not change are not rendered again (render.PageCache), and only pages whose text changed are
+written. MkDocs runs with `--dirty`, so it rebuilds only those pages (a changed record touches
+its own page, its catalogs' pages and the pages that list it as related), and livereload
+refreshes the browser. When the records have errors, the errors are printed and docs/ is left
+alone: the preview keeps the last good pages.
 """
 from __future__ import annotations
 
@@ -21,17 +24,24 @@ from pathlib import Path
 
 from .build import PROJECT, generate_docs
 from .library import load_library
+from .render import PageCache
+from .validate import CheckCache
 from .vocab import VocabularyError
 
-POLL = 0.5     # seconds between two looks at cases/
-SETTLE = 0.3   # a change is handled once cases/ has stayed the same this long
+POLL = 0.3     # seconds between two looks at cases/
+SETTLE = 0.2   # a change is handled once cases/ has stayed the same this long
 # mkdocs's INFO lines (printed on every rebuild); warnings, errors and tracebacks still reach
 # the terminal. The end-of-life banner and jieba's loading lines are silenced at the source
 # by `casebook mkdocs`, the same quiet wrapper `make build` uses.
-NOISE = re.compile(r"INFO\b")
+# MkDocs's warning that a --dirty build may leave navigation stale is about pages in the nav;
+# generated pages are reached through the catalogs, which are regenerated with their cases.
+# (That warning is why the preview runs --no-strict: warnings are still printed, and `make
+# build` stays strict.)
+NOISE = re.compile(r"INFO\b|WARNING\s+-\s+A 'dirty' build is being performed")
 KEEP = "预览保留上次生成的页面；修正后会自动更新。"
 
 _print_lock = threading.Lock()
+_announced = threading.Event()  # the address is announced once, not again when mkdocs restarts
 
 
 def say(line: str) -> None:
@@ -72,11 +82,20 @@ def differences(before: dict, after: dict) -> list[str]:
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 
 
-def regenerate(root: Path, if_broken: str = KEEP):
-    """One run of the pre-build step. Returns what was rendered (render.Rendered), or None after printing the errors, as `make check`
-    prints them, and `if_broken`: docs/ is left alone."""
+class Caches:
+    """What `make serve` keeps between two runs of the pre-build step."""
+
+    def __init__(self) -> None:
+        self.checks = CheckCache()
+        self.pages = PageCache()
+
+
+def regenerate(root: Path, if_broken: str = KEEP, caches: Caches | None = None):
+    """One run of the pre-build step. Returns what was rendered (render.Rendered), or None
+    after printing the errors, as `make check` prints them, and `if_broken`: docs/ is left alone."""
+    caches = caches or Caches()
     try:
-        library, report = load_library(root)
+        library, report = load_library(root, cache=caches.checks)
     except VocabularyError as err:
         say(f"{err}\n词表文件有误，{if_broken}")
         return None
@@ -85,7 +104,7 @@ def regenerate(root: Path, if_broken: str = KEEP):
             say(str(problem))
         say(f"记录有 {len(report.errors)} 个错误，{if_broken}")
         return None
-    pages, _words = generate_docs(library, root)
+    pages, _words = generate_docs(library, root, caches.pages)
     return pages
 
 
@@ -110,7 +129,8 @@ def forward(stream, port: int) -> None:
     for line in stream:
         line = line.rstrip("\n")
         track_build(line)
-        if "Serving on http" in line:
+        if "Serving on http" in line and not _announced.is_set():
+            _announced.set()
             say(f"预览地址：http://127.0.0.1:{port}/（修改 cases/ 中的记录后页面会自动更新，按 Ctrl+C 停止）")
         if NOISE.match(line) or (dropping and line[:1].isspace()):
             dropping = True  # a dropped INFO line's indented continuation lines go too
@@ -123,7 +143,7 @@ def forward(stream, port: int) -> None:
 def start_mkdocs(root: Path, port: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(PROJECT))
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.casebook", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "scripts.casebook", "mkdocs", "serve", "--dirty", "--no-strict", "--dev-addr", f"127.0.0.1:{port}",
          "-f", str(root / "mkdocs.yml")],
         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, encoding="utf-8", errors="replace", bufsize=1)
@@ -153,11 +173,11 @@ def _on_sigterm(signum, frame):
     raise _Terminated
 
 
-def watch(root: Path, process: subprocess.Popen, seen: dict, broken: bool) -> None:
-    """Regenerate on every change under cases/ until mkdocs exits; `broken`: the records
-    had errors at the last look."""
+def watch(root: Path, mkdocs: list[subprocess.Popen], port: int, seen: dict, broken: bool, caches: Caches) -> None:
+    """Regenerate on every change under cases/ until mkdocs (`mkdocs[0]`) exits; `broken`: the
+    records had errors at the last look."""
     cases = root / "cases"
-    while process.poll() is None:
+    while mkdocs[0].poll() is None:
         time.sleep(POLL)
         now = snapshot(cases)
         if now == seen:
@@ -171,11 +191,21 @@ def watch(root: Path, process: subprocess.Popen, seen: dict, broken: bool) -> No
         names = differences(seen, now)
         seen = now
         mkdocs_idle.wait(BUILD_WAIT)
-        pages = regenerate(root)
+        pages = regenerate(root, caches=caches)
         if pages is not None:
             count = len([p for p in pages.changed + pages.removed if p.endswith(".md")])
             shown = "、".join(names[:3]) + (f" 等 {len(names)} 个文件" if len(names) > 3 else "")
             say(f"{'记录已修正，' if broken else ''}已更新：{count} 个页面有变化（{shown}）")
+            if any(p.endswith(".md") for p in pages.removed):
+                # a --dirty build never deletes the built page of a deleted source: build afresh
+                # (SIGTERM: a SIGINT in the middle of a build would print a traceback)
+                mkdocs[0].terminate()
+                try:
+                    mkdocs[0].wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    mkdocs[0].kill()
+                    mkdocs[0].wait()
+                mkdocs[0] = start_mkdocs(root, port)
         broken = pages is None
 
 
@@ -188,17 +218,20 @@ def serve(root: Path, port: int | None = None) -> int:
     cases = "cases/" if root == Path.cwd().resolve() else f"{root / 'cases'}/"
     say(f"正在生成页面，并监视 {cases} 中的记录和词表的改动……")
     on_sigint, on_sigterm = signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _on_sigterm)
-    process, grace = None, 0.0
+    process, grace, mkdocs = None, 0.0, []
     try:
         seen = snapshot(root / "cases")
         had_pages = (root / "docs" / "index.md").is_file()
-        pages = regenerate(root, KEEP if had_pages else "还没有可以预览的页面：请先修正以上错误，再运行 make serve。")
+        caches = Caches()
+        pages = regenerate(root, KEEP if had_pages else "还没有可以预览的页面：请先修正以上错误，再运行 make serve。",
+                           caches)
         if pages is None and not had_pages:
             return 1
         if pages is not None:
             say(f"已生成 {len(pages.pages)} 个页面，正在启动预览……")
-        process = start_mkdocs(root, port)
-        watch(root, process, seen, broken=pages is None)
+        mkdocs = [start_mkdocs(root, port)]
+        watch(root, mkdocs, port, seen, broken=pages is None, caches=caches)
+        process = mkdocs[0]
         say(f"预览服务器意外退出（返回码 {process.returncode}），原因见上方信息。")
         return process.returncode or 1
     except KeyboardInterrupt:
@@ -207,7 +240,7 @@ def serve(root: Path, port: int | None = None) -> int:
         pass
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the shutdown short
-        if process is not None:
+        for process in mkdocs:
             stop(process, grace)
         signal.signal(signal.SIGINT, on_sigint)
         signal.signal(signal.SIGTERM, on_sigterm)

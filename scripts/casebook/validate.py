@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .fidelity import SourceLibrary
 from .figures import check_metric
-from .load import Document, Problem, format_field, load_file, shown
+from .load import Document, LoadError, Problem, format_field, load_file, read_file, shown
 from .messages import pydantic_message, unknown
 from .model import SUMMARY_MAX, Case, Measure, Metric, Region, SourceRef
 from .vocab import Vocabularies
@@ -242,25 +242,71 @@ def case_files(cases_dir: Path) -> list[Path]:
     return scan_cases(cases_dir, cases_dir.parent)[0]
 
 
+class CheckCache:
+    """The results of loading and checking each record file, kept between runs by `make serve`:
+    a file whose bytes are unchanged (vocabularies and template too) is not parsed or checked
+    again, and keeps its Case object, so that the renderer can tell unchanged cases by identity."""
+
+    def __init__(self) -> None:
+        self.context: tuple | None = None
+        self.files: dict[str, tuple[bytes, tuple]] = {}
+
+    def get(self, display: str, raw: bytes):
+        hit = self.files.get(display)
+        return hit[1] if hit is not None and hit[0] == raw else None
+
+    def put(self, display: str, raw: bytes, result: tuple) -> None:
+        self.files[display] = (raw, result)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return read_file(path)
+    except (LoadError, OSError):  # reported by load_file, which checks the file again
+        return None
+
+
+def _check_file(path: Path, display: str, raw: bytes | None, vocab: Vocabularies, examples: dict, texts,
+                cache: CheckCache | None):
+    """(doc, problem, case, errors, warnings) of one record file, from the cache when its bytes
+    are those checked last time."""
+    if cache is not None and texts is None and raw is not None:
+        hit = cache.get(display, raw)
+        if hit is not None:
+            return hit
+    doc, problem = load_file(path, display, raw)
+    if problem:
+        result = (None, problem, None, [], [])
+    else:
+        case, errors, warnings = check_document(doc, path, vocab, examples)
+        result = (doc, None, case, errors, warnings)
+    if cache is not None and texts is None and raw is not None:
+        cache.put(display, raw, result)
+    return result
+
+
 def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None,
-             sources: Path | None = None) -> Report:
+             sources: Path | None = None, cache: CheckCache | None = None) -> Report:
     """Check every record; with `sources` (the folder of source texts), also check quotes and
-    prose against each record's source."""
+    prose against each record's source. `cache` (make serve) skips files unchanged since the
+    last run with the same vocabularies and template."""
     root = root or cases_dir.parent
     report = Report(sources_checked=sources is not None)
     paths, report.errors = scan_cases(cases_dir, root)
     template, _ = load_file(cases_dir / "_template.yaml") if (cases_dir / "_template.yaml").is_file() else (None, None)
     examples = template_examples(template)
     texts = SourceLibrary(sources) if sources else None
+    if cache is not None and cache.context != (vocab, examples):
+        cache.context, cache.files = (vocab, examples), {}
     missing_texts: set[str] = set()
     seen: dict[str, str] = {}
     for path in paths:
         display = shown(path, root)
-        doc, problem = load_file(path, display)
+        raw = _read(path)  # once: for the cache and for the loader
+        doc, problem, case, errors, warnings = _check_file(path, display, raw, vocab, examples, texts, cache)
         if problem:
             report.errors.append(problem)
             continue
-        case, errors, warnings = check_document(doc, path, vocab, examples)
         if case is not None and texts is not None:
             text = texts.text(vocab.source(case.source.publication).text_file)
             if text is None:
