@@ -122,3 +122,14 @@ def test_the_workflows_fetch_the_whole_history():
         checkouts = [step for job in jobs.values() for step in job["steps"]
                      if str(step.get("uses", "")).startswith("actions/checkout@")]
         assert checkouts and all(step.get("with", {}).get("fetch-depth") == 0 for step in checkouts), workflow.name
+
+
+def test_a_subject_without_chinese_is_shown_as_what_it_did():
+    """Readers of a Chinese site get no developer's English commit subject: the oldest change of
+    a record reads 收入本库, a later one 修订; Chinese subjects are kept as written."""
+    output = ("\x1e2024-06-01\x1fFix typo in metrics\n\ncases/2024/a-case.yaml\n"
+              "\x1e2024-05-02\x1f更正摘要\n\ncases/2024/a-case.yaml\n"
+              "\x1e2024-03-01\x1fAdd a case\n\ncases/2024/a-case.yaml\ncases/2024/b-case.yaml\n")
+    assert parse_log(output) == {
+        "a-case": [Change("2024-06-01", "修订"), Change("2024-05-02", "更正摘要"), Change("2024-03-01", "收入本库")],
+        "b-case": [Change("2024-03-01", "收入本库")]}

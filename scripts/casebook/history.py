@@ -14,6 +14,7 @@ committed to the repository, in UTC as YYYY-MM-DD).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,10 @@ from .text import inert
 _COMMIT = "\x1e"
 _FIELD = "\x1f"
 NO_GIT = "本次构建没有可用的 Git 历史（{why}），因此未列出修改记录。"
+# Readers see the summaries; a commit subject with no Chinese in it (a developer's English
+# message) is shown as what it did to the record instead.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+ADDED, REVISED = "收入本库", "修订"
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,10 @@ def parse_log(output: str) -> dict[str, list[Change]]:
                 if case_id not in seen:
                     seen.add(case_id)
                     changes.setdefault(case_id, []).append(change)
+    for listed in changes.values():
+        for i, change in enumerate(listed):
+            if not _HAN.search(change.summary):
+                listed[i] = Change(change.date, ADDED if i == len(listed) - 1 else REVISED)
     return changes
 
 
