@@ -75,8 +75,9 @@ def build_sites(work: Path, library) -> dict[str, Path]:
 
     shutil.copytree(PROJECT / "overrides", work / "overrides")
     shutil.copytree(PROJECT / "docs", work / "docs", ignore=lambda d, names: [n for n in names if n in GENERATED])
-    generate_docs(library, work)
     own = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
+    (work / "mkdocs.yml").write_text(own, encoding="utf-8")  # the web editor's settings are read from it
+    generate_docs(library, work)
     main_html = (work / "overrides" / "main.html").read_text(encoding="utf-8")
     stock_yml, stock_html = stock_search(own, main_html)
     (work / "overrides-stock").mkdir()
