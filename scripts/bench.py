@@ -352,28 +352,23 @@ def measure_size(n: int, parts: tuple[str, ...] = PARTS, keep: Path | None = Non
     """Every figure of the table for n synthetic cases, ours and stock, in this run."""
     from scripts.corpus import write_corpus
 
+    # part → (row key, what is printed, measurement, which tree it runs on)
+    steps = {"build": ("ours", "casebook build", measure_build, "ours"),
+             "check": ("check_s", "check", measure_check_corpus, "ours"),
+             "edit": ("edit_s", "edit loop", measure_edit, "ours"),
+             "stock": ("stock", "stock build", measure_stock, "stock"),
+             "stock-edit": ("stock_edit_s", "stock edit loop", measure_stock_edit, "stock")}
     row: dict = {"cases": n}
     with tempfile.TemporaryDirectory(dir=keep) as tmp:
-        ours, stock = Path(tmp) / "casebook", Path(tmp) / "stock"
-        if {"build", "check", "edit"} & set(parts):
-            write_corpus(ours, n)
-        if "build" in parts:
-            row["ours"] = measure_build(ours)
-            print(f"  {n} cases, casebook build: {json.dumps(row['ours'])}", flush=True)
-        if "check" in parts:
-            row["check_s"] = measure_check_corpus(ours)
-            print(f"  {n} cases, check: {row['check_s']:.1f} s", flush=True)
-        if "edit" in parts:
-            row["edit_s"] = measure_edit(ours)
-            print(f"  {n} cases, edit loop: {row['edit_s']:.1f} s", flush=True)
-        if "stock" in parts or "stock-edit" in parts:
-            write_stock(stock, n)
-        if "stock" in parts:
-            row["stock"] = measure_stock(stock)
-            print(f"  {n} cases, stock build: {json.dumps(row['stock'])}", flush=True)
-        if "stock-edit" in parts:
-            row["stock_edit_s"] = measure_stock_edit(stock)
-            print(f"  {n} cases, stock edit loop: {row['stock_edit_s']:.1f} s", flush=True)
+        trees = {"ours": (Path(tmp) / "casebook", write_corpus), "stock": (Path(tmp) / "stock", write_stock)}
+        for name, (root, write) in trees.items():
+            if any(steps[p][3] == name for p in parts if p in steps):
+                write(root, n)
+        for part in (p for p in parts if p in steps):
+            key, label, measure, tree = steps[part]
+            row[key] = measure(trees[tree][0])
+            shown = f"{row[key]:.1f} s" if isinstance(row[key], float) else json.dumps(row[key])
+            print(f"  {n} cases, {label}: {shown}", flush=True)
     if "pdf" in parts:
         row["pdf"] = run_child("pdf", n)
         print(f"  {n} cases, PDF: {json.dumps(row['pdf'])}", flush=True)

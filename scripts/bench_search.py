@@ -78,11 +78,8 @@ def build_sites(work: Path, library) -> dict[str, Path]:
     own = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
     (work / "mkdocs.yml").write_text(own, encoding="utf-8")  # the web editor's settings are read from it
     generate_docs(library, work)
-    main_html = (work / "overrides" / "main.html").read_text(encoding="utf-8")
-    stock_yml, stock_html = stock_search(own, main_html)
-    (work / "overrides-stock").mkdir()
-    shutil.copytree(work / "overrides", work / "overrides-stock", dirs_exist_ok=True)
-    (work / "overrides-stock" / "main.html").write_text(stock_html, encoding="utf-8")
+    shutil.copytree(work / "overrides", work / "overrides-stock")
+    stock_yml = stock_search(own, work / "overrides-stock")
     sites, seconds = {}, {}
     for name, yml in (("casebook", own), ("material", stock_yml.replace("custom_dir: overrides", "custom_dir: overrides-stock"))):
         config = work / f"mkdocs-{name}.yml"

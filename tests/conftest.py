@@ -88,6 +88,13 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def base_url(site):
+    """The real library's site, served on localhost once per test session."""
+    with served(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def payload_site(tmp_path_factory) -> Path:
     """The real library plus hostile records and vocabularies (tests/payloads.py), built once."""
     from payloads import payload_library

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
-from conftest import ROOT, served
+from conftest import ROOT
 
 from scripts.casebook.library import load_library
 from scripts.casebook.material import PATCHES, patched
@@ -47,12 +47,6 @@ PAGE_TYPES = {
     "about": "about/",
     "404": "404.html",
 }
-
-
-@pytest.fixture(scope="module")
-def base_url(site):
-    with served(site) as url:
-        yield url
 
 
 def open_page(browser, url: str, width: int = 1280, scheme: str = "light"):

@@ -6,18 +6,12 @@ import json
 from urllib.parse import quote
 
 import pytest
-from conftest import ROOT, recording_page, served
+from conftest import ROOT, recording_page
 
 from scripts.casebook.library import load_library
 from scripts.casebook.search import SiteSearch
 
 LIBRARY, _ = load_library(ROOT)
-
-
-@pytest.fixture(scope="module")
-def base_url(site):
-    with served(site) as url:
-        yield url
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import jsonschema
-import pytest
-from conftest import ROOT, recording_page, served
+from conftest import ROOT, recording_page
 from payloads import payload_case
 
 from scripts.casebook import citation
@@ -172,21 +171,15 @@ def test_case_page_links_its_figures(site):
                      ("quantities", case.id, "数量", "1")]
 
 
-@pytest.fixture(scope="module")
-def site_url(site):
-    with served(site) as url:
-        yield url
-
-
 def table_rows(page) -> list[list[str]]:
     return page.eval_on_selector_all(
         "#figures tbody tr", "rows => rows.map(r => [r.dataset.case, ...[...r.cells].map(c => c.innerText)])")
 
 
-def test_figure_table_in_the_browser(browser, site_url):
+def test_figure_table_in_the_browser(browser, base_url):
     family = next(f for f in families(LIBRARY) if f.name == "金额")
     with recording_page(browser) as page:
-        page.goto(f"{site_url}/data/figures/{family.slug}/")
+        page.goto(f"{base_url}/data/figures/{family.slug}/")
         page.wait_for_selector("#figures tbody tr")
         rows = table_rows(page)
         assert len(rows) == len(family.rows)
@@ -206,10 +199,10 @@ def test_figure_table_in_the_browser(browser, site_url):
         assert len(table_rows(page)) == sum(theme in c.themes for c, _, _ in family.rows)
         # a case page's link shows that case's figures only
         case = family.rows[0][0]
-        page.goto(f"{site_url}/data/figures/{family.slug}/?case={case.id}")
+        page.goto(f"{base_url}/data/figures/{family.slug}/?case={case.id}")
         page.wait_for_selector("#figures tbody tr")
         assert [r[0] for r in table_rows(page)] == [case.id] * sum(c.id == case.id for c, _, _ in family.rows)
         assert page.inner_text(".figures-total").startswith(f"案例：{case.title}（")
         page.click("text=显示全部")
         assert len(table_rows(page)) == len(family.rows)
-        assert [u for u in page.requests if not u.startswith(site_url)] == []
+        assert [u for u in page.requests if not u.startswith(base_url)] == []

@@ -37,13 +37,13 @@ def generate_docs(library: Library, root: Path, cache: PageCache | None = None) 
     return written, words
 
 
-def stock_search(mkdocs_yml: str, main_html: str) -> tuple[str, str]:
-    """The same site with Material's own search: default search plugin settings and no
-    worker override (the baseline the benchmarks compare against)."""
+def stock_search(mkdocs_yml: str, overrides: Path) -> str:
+    """The same site with Material's own search (the baseline the benchmarks compare against):
+    default search plugin settings, and Material's base.html, whose worker the overrides copy
+    in `overrides` replaces (scripts/casebook/material.py), removed from that copy."""
     plugin = re.search(r"^  - search:\n(?:(?:      .*|\s*)\n)*", mkdocs_yml, flags=re.M)
-    config_block = re.search(r"\{#- Material's config block.*", main_html, flags=re.S)
-    return (mkdocs_yml.replace(plugin.group(), "  - search\n"),
-            main_html.replace(config_block.group(), ""))
+    (overrides / "base.html").unlink()
+    return mkdocs_yml.replace(plugin.group(), "  - search\n")
 
 
 def build_site(work: Path, library: Library, stock: bool = False) -> Path:
@@ -52,9 +52,7 @@ def build_site(work: Path, library: Library, stock: bool = False) -> Path:
     shutil.copytree(PROJECT / "overrides", work / "overrides", dirs_exist_ok=True)
     mkdocs_yml = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
     if stock:
-        main = work / "overrides" / "main.html"
-        mkdocs_yml, main_html = stock_search(mkdocs_yml, main.read_text(encoding="utf-8"))
-        main.write_text(main_html, encoding="utf-8")
+        mkdocs_yml = stock_search(mkdocs_yml, work / "overrides")
     (work / "mkdocs.yml").write_text(mkdocs_yml, encoding="utf-8")
     shutil.copytree(PROJECT / "docs", work / "docs", dirs_exist_ok=True,
                     # nor the PDFs of `make pdf` (generated, and built for the project's own records)

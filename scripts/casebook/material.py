@@ -1,8 +1,10 @@
-"""The Material for MkDocs templates the site overrides for accessibility, each written as
-Material's own file with the smallest change that fixes what axe-core and the Nu Html Checker
-report on every page:
+"""The Material for MkDocs templates the site overrides, each written as Material's own file
+with the smallest change: the library's own search worker, and what axe-core and the Nu Html
+Checker report on every page:
 
-- base.html: no `autocomplete` on the drawer and search checkboxes (the attribute is not
+- base.html: Material's search worker replaced by the library's
+  (docs/assets/javascripts/casebook-search.js: same messages, better Chinese queries, sharded
+  prebuilt index); no `autocomplete` on the drawer and search checkboxes (the attribute is not
   allowed on checkboxes);
 - partials/search.html: the search dialog gets an accessible name;
 - partials/toc.html: the table of contents' title points at the `__toc` toggle only on pages
@@ -20,11 +22,15 @@ import material
 
 MATERIAL = Path(material.__file__).parent / "templates"
 OVERRIDES = Path(__file__).resolve().parents[2] / "overrides"
+# Material's search worker, named by its content hash in the installed release
+MATERIAL_WORKER = next((MATERIAL / "assets" / "javascripts" / "workers").glob("search.*.min.js")).name
 GENERATED_NOTE = "{#-\n  This file was automatically generated - do not edit\n-#}\n"
 
 # template → (why, [(Material's text, ours)]); each Material text must occur exactly once
 PATCHES: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "base.html": ("no autocomplete attribute on checkboxes", [
+    "base.html": ("the library's search worker; no autocomplete attribute on checkboxes", [
+        (f'"search": "assets/javascripts/workers/{MATERIAL_WORKER}" | url,',
+         '"search": "assets/javascripts/casebook-search.js" | url,'),
         ('type="checkbox" id="__drawer" autocomplete="off">', 'type="checkbox" id="__drawer">'),
         ('type="checkbox" id="__search" autocomplete="off">', 'type="checkbox" id="__search">'),
     ]),
@@ -51,7 +57,7 @@ def patched(name: str) -> str:
         if text.count(old) != 1:
             raise StaleOverride(f"material/templates/{name}: expected {old!r} exactly once")
         text = text.replace(old, new)
-    note = (f"{{#- Material {material.__version__}'s {name}, changed for accessibility: {why}.\n"
+    note = (f"{{#- Material {material.__version__}'s {name}, changed: {why}.\n"
             f"    Written by `python -m scripts.casebook.material`; do not edit by hand. -#}}\n")
     return note + text.removeprefix(GENERATED_NOTE)
 

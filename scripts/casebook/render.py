@@ -175,11 +175,12 @@ class PageWriter:
 
     def write_case(self, case: Case) -> None:
         page = f"cases/{case.id}.md"
-        inputs = (case, tuple(self.library.related(case))) if self.cache is not None else None
+        related = self.library.related(case)
+        inputs = (case, tuple(related)) if self.cache is not None else None
         if self.cached(page, inputs):  # before the front matter, which costs as much as the page
             return
         source = self.library.vocab.source(case.source.publication)
-        self.write(page, "case.tmpl.md", inputs, case=case, source=source,
+        self.write(page, "case.tmpl.md", inputs, case=case, source=source, related=related,
                    meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
                                      tags=search_tags(case, self.library), **research.case_meta(self.library, case)))
 
