@@ -1,11 +1,12 @@
 """Benchmarks (not tests): `make bench`, or one part: `python -m scripts.bench
-table|build|stock|check-corpus|edit|pdf|search|check [--cases N …]`.
+table|build|stock|check|edit|stock-edit|pdf|check-hostile|finder|search [--cases N …]`.
 
 Synthetic corpora come from `scripts/corpus.py`: the real records as templates, their sentences
 recombined so that no two cases share their prose (cloned records made gzip collapse the search
 data and PDFs). `table` (the default of `make bench`) builds each size with the library's own
 pipeline and, in the same run, stock mkdocs-material building the same number of plain pages of
-the same text, and prints one table of figures with their ratios. Each command is measured as
+the same text, and prints one table of figures with their ratios; `search` is
+scripts/bench_search.py (the library's search, stock Material and Pagefind). Each command is measured as
 its own process, so its peak memory (ru_maxrss, from wait4) is its own.
 """
 from __future__ import annotations
@@ -62,9 +63,6 @@ def measure_pdf(n: int | None) -> dict:
             "worker_rss_mb": round(worker_mb), "processes": processes}
 
 
-SEARCH_PROBES = [("社会化工会工作者", "2024-xinjiang-social-union-workers"),
-                 ("滇中引水", "2024-yunnan-dianzhong-water-contest"),
-                 ("深圳", "2017-guangdong-shenzhen-labour-disputes")]
 def search_bytes(site: Path, stock: bool) -> tuple[int, int]:
     """Raw and gzip-compressed bytes of all the search data a site holds (stock Material: what
     every page view fetches; this library: manifest, shards, page files and converter files, of
@@ -79,24 +77,6 @@ def search_bytes(site: Path, stock: bool) -> tuple[int, int]:
         files += [site / "assets" / "javascripts" / "casebook-search.js", site / "assets" / "javascripts" / "lunr.min.js"]
     raw = [f.read_bytes() for f in files]
     return sum(map(len, raw)), sum(len(gzip.compress(b, 6)) for b in raw)
-
-
-def browser_search(browser, url: str, query: str, expected: str) -> tuple[float, int, int | None]:
-    """Milliseconds from navigation to the first result, number of results, rank of `expected`."""
-    context = browser.new_context()  # no cache between runs
-    page = context.new_page()
-    page.goto(url)
-    page.fill("input.md-search__input", query)
-    page.press("input.md-search__input", "End")  # Material reads the query on keyup
-    page.wait_for_selector("li.md-search-result__item > a", timeout=120_000)
-    ms = page.evaluate("performance.now()")
-    links = page.eval_on_selector_all("li.md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")
-    total = page.inner_text(".md-search-result__meta")
-    # synthetic copies of a case have ids `<id>-x<n>`: any of them counts
-    rank = next((i + 1 for i, href in enumerate(links) if f"cases/{expected}" in href), None)
-    context.close()
-    count = int("".join(ch for ch in total if ch.isdigit()) or 0)
-    return ms, count, rank
 
 
 def finder_latency(browser, url: str, changes: int = 20) -> float:
@@ -119,7 +99,9 @@ def finder_latency(browser, url: str, changes: int = 20) -> float:
     return ms
 
 
-def measure_search(sizes: list[int | None]) -> list[dict]:
+def measure_finder(sizes: list[int | None]) -> list[dict]:
+    """The case finder on the library's site (the real records, or n synthetic cases): mean
+    milliseconds per facet change. Header search: scripts/bench_search.py."""
     from playwright.sync_api import sync_playwright
 
     from scripts.casebook.build import CHROMIUM_ARGS, build_site, serve
@@ -130,24 +112,14 @@ def measure_search(sizes: list[int | None]) -> list[dict]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         for n in sizes:
             library = load_library(ROOT)[0] if n is None else synthetic_library(n)
-            for stock in (True, False):
-                with tempfile.TemporaryDirectory() as work:
-                    start = time.perf_counter()
-                    site = build_site(Path(work), library, stock=stock)
-                    build_s = time.perf_counter() - start
-                    server = serve(site)
-                    url = f"http://127.0.0.1:{server.server_port}/"
-                    probes = [browser_search(browser, url, q, e) for q, e in SEARCH_PROBES]
-                    finder = None if stock else finder_latency(browser, url + "finder/")
+            with tempfile.TemporaryDirectory() as work:
+                server = serve(build_site(Path(work), library))
+                try:
+                    ms = finder_latency(browser, f"http://127.0.0.1:{server.server_port}/finder/")
+                finally:
                     server.shutdown()
-                    raw, gz = search_bytes(site, stock)
-                rows.append({"cases": len(library.cases), "search": "stock Material" if stock else "casebook",
-                             "build_s": round(build_s, 1),
-                             "first_result_ms": sorted(p[0] for p in probes)[len(probes) // 2],
-                             "results": [p[1] for p in probes], "rank": [p[2] for p in probes],
-                             "search_bytes": raw, "search_bytes_gzip": gz,
-                             "finder_ms": None if finder is None else round(finder, 1)})
-                print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+            rows.append({"cases": len(library.cases), "finder_ms": round(ms, 1)})
+            print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -425,8 +397,8 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("kind", nargs="?", default="all",
-                        choices=["all", "table", *PARTS, "check-hostile", "search"],
-                        help="all: hostile-input check, the scale table, search; or one part of the table")
+                        choices=["all", "table", *PARTS, "check-hostile", "finder", "search"],
+                        help="all: hostile-input check, the scale table, finder, search; or one part of the table")
     parser.add_argument("--cases", type=int, nargs="*", default=None, help="synthetic sizes (default 1000 5000 10000)")
     parser.add_argument("--child", choices=["pdf"])
     args = parser.parse_args()
@@ -447,12 +419,11 @@ def main() -> None:
         if len(rows) > 1 and all("ours" in r for r in rows):
             print(f"time({rows[-1]['cases']:,}) / time({rows[0]['cases']:,}) = "
                   f"{rows[-1]['ours']['build_s'] / rows[0]['ours']['build_s']:.1f}")
+    if args.kind in ("finder", "all"):
+        print("Case finder, headless Chromium on localhost: mean time of one facet change")
+        measure_finder([None] + (args.cases if args.cases is not None else [1000, 5000]))
     if args.kind in ("search", "all"):
-        print("Header search and finder, headless Chromium on localhost (median of "
-              f"{len(SEARCH_PROBES)} probe queries: {', '.join(q for q, _ in SEARCH_PROBES)})")
-        measure_search([None] + (args.cases if args.cases is not None else [1000, 5000]))
         __import__("scripts.bench_search").bench_search.main(args.cases)  # sharded lunr vs Material vs Pagefind
-
 
 if __name__ == "__main__":
     main()

@@ -56,15 +56,9 @@ def corpus(n: int):
 
     real, _ = load_library(ROOT)
     extra = n - len(real.cases)
-    try:
-        from scripts.corpus import realistic_library
-        synthetic = realistic_library(extra).cases if extra > 0 else []
-        kind = "realistic"
-    except ImportError:  # before the scale branch's generator is merged
-        from scripts.bench import synthetic_library
-        synthetic = synthetic_library(extra).cases if extra > 0 else []
-        kind = "cloned"
-    return build_library([*real.cases, *synthetic], real.vocab), kind
+    from scripts.corpus import realistic_library
+    synthetic = realistic_library(extra).cases if extra > 0 else []
+    return build_library([*real.cases, *synthetic], real.vocab)
 
 
 def build_sites(work: Path, library) -> dict[str, Path]:
@@ -261,8 +255,8 @@ def measure(n: int, browser, work_root: Path) -> list[dict]:
     else:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        library, kind = corpus(n)
-        print(f"{len(library.cases)} cases ({kind} corpus): building …", flush=True)
+        library = corpus(n)
+        print(f"{len(library.cases)} cases (realistic corpus): building …", flush=True)
         build_sites(work, library)
     sites = {system: work / f"site-{system}" for system in SYSTEMS}
     cases = len(list((sites["casebook"] / "cases").glob("*/index.html")))

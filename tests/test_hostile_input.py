@@ -73,7 +73,7 @@ def test_value_beyond_any_figure(tree):
 
 # -- 5. cheap inputs that held CI for minutes -----------------------------------------------------
 def test_huge_quote_is_refused_by_size_before_it_is_parsed(tree):
-    # its cost is measured by `make bench` (scripts/bench.py check), not asserted here
+    # its cost is measured by `make bench` (scripts/bench.py check-hostile), not asserted here
     tree.write_case(VALID.replace("quote: 会员780万人", 'quote: "' + "1," * 300_000 + '"'))
     assert check(tree) == [f"{F}:1: 文件过大（600 KB，上限 200 KB），一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文"]
 
