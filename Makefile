@@ -54,9 +54,9 @@ check-github: $(STAMP)
 pages: $(STAMP) node_modules/.installed
 	@$(CASEBOOK) pages || $(FAIL)
 
-build: pages
-	@$(CASEBOOK) mkdocs build --strict --quiet || $(FAIL)
-	@$(CASEBOOK) index || $(FAIL)
+# Pages, then MkDocs while a second process builds the search index from the records.
+build: $(STAMP) node_modules/.installed
+	@$(CASEBOOK) build || $(FAIL)
 
 # PDF volumes into docs/downloads/ (volumes unchanged since the last run are kept), then the
 # site, whose pages link the volumes that are current (the others are marked as not yet built).

@@ -63,17 +63,18 @@ def corpus(n: int):
 
 def build_sites(work: Path, library) -> dict[str, Path]:
     """The same generated pages built three ways; seconds of each search step are printed."""
-    from scripts.casebook.build import PROJECT, generate_docs, stock_search
+    from scripts.casebook.build import PROJECT, generate_docs, index_in_material, index_site, stock_search
     from scripts.casebook.render import GENERATED
-    from scripts.casebook.search import write_index
 
     shutil.copytree(PROJECT / "overrides", work / "overrides")
     shutil.copytree(PROJECT / "docs", work / "docs", ignore=lambda d, names: [n for n in names if n in GENERATED])
     own = (PROJECT / "mkdocs.yml").read_text(encoding="utf-8")
     (work / "mkdocs.yml").write_text(own, encoding="utf-8")  # the web editor's settings are read from it
     generate_docs(library, work)
+    shutil.copytree(work / "docs", work / "docs-stock")
+    index_in_material(work / "docs-stock")  # stock Material indexes the case pages itself
     shutil.copytree(work / "overrides", work / "overrides-stock")
-    stock_yml = stock_search(own, work / "overrides-stock")
+    stock_yml = stock_search(own, work / "overrides-stock").replace("docs_dir: docs", "docs_dir: docs-stock")
     sites, seconds = {}, {}
     for name, yml in (("casebook", own), ("material", stock_yml.replace("custom_dir: overrides", "custom_dir: overrides-stock"))):
         config = work / f"mkdocs-{name}.yml"
@@ -85,9 +86,8 @@ def build_sites(work: Path, library) -> dict[str, Path]:
             raise RuntimeError(run.stderr)
         seconds[f"mkdocs build ({name})"] = time.perf_counter() - start
         sites[name] = work / f"site-{name}"
-    shutil.copyfile(sites["casebook"] / "search" / "search_index.json", work / "material_search_index.json")
     start = time.perf_counter()
-    write_index(sites["casebook"])
+    index_site(library, work, sites["casebook"] / "search")
     seconds["casebook index"] = time.perf_counter() - start
     pagefind = work / "site-pagefind"
     shutil.copytree(sites["material"], pagefind)
@@ -244,12 +244,11 @@ def manifest_gzip(site: Path) -> int:
 
 def measure(n: int, browser, work_root: Path) -> list[dict]:
     from scripts.casebook.build import serve
-    from scripts.casebook.search import write_index
 
     work = work_root / f"work-{n}"
     if (work / "site-pagefind" / "pagefind").is_dir():  # built by an earlier run
         print(f"{n} cases: reusing the sites in {work}; indexing again", flush=True)
-        write_index_again(work / "site-casebook", write_index)
+        write_index_again(work / "site-casebook", corpus(n))
         if PAGEFIND_UI[1] not in (work / "site-pagefind" / PAGE).read_text(encoding="utf-8"):
             add_pagefind_ui(work / "site-pagefind")
     else:
@@ -286,21 +285,13 @@ def measure(n: int, browser, work_root: Path) -> list[dict]:
     return rows
 
 
-def write_index_again(site: Path, write_index) -> None:
-    """The index of the current code on a kept build, from Material's documents saved at
-    build time (MkDocs runs again when they were not saved)."""
-    work = site.parent
-    saved = work / "material_search_index.json"
-    if not saved.is_file():
-        run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs-casebook.yml")],
-                             capture_output=True, text=True, cwd=work)
-        if run.returncode:
-            raise RuntimeError(run.stderr)
-        shutil.copyfile(site / "search" / "search_index.json", saved)
-    shutil.copyfile(saved, site / "search" / "search_index.json")
-    write_index(site)
+def write_index_again(site: Path, library) -> None:
+    """The index and the worker of the current code on a kept build."""
+    from scripts.casebook.build import index_site
+
+    index_site(library, site.parent, site / "search")
     worker = Path("assets") / "javascripts" / "casebook-search.js"
-    shutil.copyfile(ROOT / "docs" / worker, site / worker)  # the worker of the current code too
+    shutil.copyfile(ROOT / "docs" / worker, site / worker)
 
 
 def cold_query_bytes(site: Path) -> dict:

@@ -24,7 +24,7 @@ from conftest import ROOT
 
 from scripts.casebook.library import load_library
 from scripts.casebook.material import PATCHES, patched
-from scripts.casebook.search import write_index
+from scripts.casebook.build import index_site
 from scripts.casebook.siteurl import site_url
 
 LIBRARY, _ = load_library(ROOT)
@@ -363,7 +363,7 @@ def test_404_page_works_under_a_sub_path(browser, site, tmp_path):
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml"),
                           "-d", str(tmp_path / "root" / "casebook")], capture_output=True, text=True, cwd=work, env=env)
     assert run.returncode == 0, run.stderr
-    write_index(tmp_path / "root" / "casebook")  # as `make build` does after MkDocs
+    index_site(LIBRARY, work, tmp_path / "root" / "casebook" / "search")  # as `make build` installs it
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_NotFoundHandler, directory=str(tmp_path / "root")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     page = browser.new_page()

@@ -72,8 +72,8 @@ def test_a_shallow_clone_has_no_history_and_says_so(repo, tmp_path):
     library, _ = load_library(clone)
     assert library.history.changes == {}
     page = case_page(library)
-    assert ("本次构建没有可用的 Git 历史（浅克隆只含最近的提交；发布流程应以 fetch\\-depth: 0 检出），"
-            "因此未列出修改记录。") in page
+    assert ("<p>本次构建没有可用的 Git 历史（浅克隆只含最近的提交；发布流程应以 fetch-depth: 0 检出），"
+            "因此未列出修改记录。</p>") in page
     assert "最后更新" not in page
 
 

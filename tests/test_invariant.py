@@ -94,8 +94,8 @@ def test_build_site_stops_when_an_output_loses_a_case(tree, monkeypatch):
     library = one_case_library(tree)
     data_files = render.data_files
 
-    def losing(library):  # the open data lose the only case
-        return {**data_files(library), "data/cases.json": b"[]"}
+    def losing(library, cache=None):  # the open data lose the only case
+        return {**data_files(library, cache), "data/cases.json": b"[]"}
 
     monkeypatch.setattr(render, "data_files", losing)
     with pytest.raises(InvariantError) as err:
@@ -108,6 +108,8 @@ def test_make_index_checks_the_site(tree, capsys):
     message, when the site mkdocs built lost a case."""
     library = one_case_library(tree)
     site = shutil.move(build_site(tree.root / "work", library, stock=True), tree.root / "site")
+    for name in ("mkdocs.yml", "docs", "overrides", "build"):  # what indexing reads besides the site
+        shutil.move(tree.root / "work" / name, tree.root / name)
     finder = site / "data" / "finder.json"
     finder.write_text(json.dumps({**json.loads(finder.read_text(encoding="utf-8")), "cases": []}), encoding="utf-8")
     assert cli.main(["--root", str(tree.root), "index"]) == 1

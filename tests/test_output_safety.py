@@ -103,7 +103,7 @@ def test_source_urls_link_only_when_http(url, markdown):
 def test_source_url_on_the_built_catalog_page(payload_site):
     page = (payload_site / "catalogs" / "sources" / "payload-source" / "index.html").read_text(encoding="utf-8")
     assert ('<li><strong>网址</strong>：<a href="https://example.org/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">'
-            'https://example.org/"&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a></li>') in page
+            'https://example.org/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a></li>') in page
     page = (payload_site / "catalogs" / "sources" / "payload-js-url" / "index.html").read_text(encoding="utf-8")
     assert "<li><strong>网址</strong>：javascript://%0aalert(1)</li>" in page
 

@@ -13,11 +13,11 @@ import sys
 import pytest
 from conftest import ROOT
 
-from scripts.casebook.build import build_site
+from scripts.casebook.build import build_site, index_site
 from scripts.casebook.library import build_library, load_library
 from scripts.casebook.model import Case
 from scripts.casebook.search import (T2S_BUCKETS, SiteSearch, query_index, search_tags, t2s_buckets, t2s_table,
-                                     to_simplified, user_terms, write_index)
+                                     to_simplified, user_terms)
 from scripts.casebook.vocab import SearchTerm, SearchTermsError, VocabularyError, load_vocabularies, thesaurus
 
 LIBRARY, _ = load_library(ROOT)
@@ -159,19 +159,51 @@ def test_worker_in_node_ranks_exactly_like_the_replay_and_fetches_the_same_files
     assert [sorted(b["fetched"]) for b in browser] == [sorted(e["fetched"]) for e in expected]
 
 
-def test_without_a_prebuilt_index_the_worker_indexes_materials_documents_alike(site):
-    """`mkdocs serve` runs no `casebook index`: the worker indexes the documents Material
-    sends, in memory, and ranks as on the prebuilt shards."""
+def test_the_preview_serves_the_index_a_build_installs(site):
+    """`make serve` keeps the index in docs/search/ (serve.Indexer), which MkDocs copies into
+    the preview: its search ranks as the built site's."""
+    from scripts.casebook.build import index_files_of
+    from scripts.casebook.search import sync_index
+
     work = site.parent
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
-                          "-d", str(work / "served")], capture_output=True, text=True, cwd=work)
-    assert run.returncode == 0, run.stderr
-    material = work / "served" / "search" / "search_index.json"
-    assert json.loads(material.read_text(encoding="utf-8"))["docs"]
-    simplified = [q for q in PARITY_QUERIES if q not in ("勞動模範", "楓橋經驗")]
-    served = node_replay(site, simplified, material)
-    prebuilt = node_replay(site, simplified)
-    assert [s["pages"] for s in served] == [p["pages"] for p in prebuilt]
+    changed = sync_index(work / "docs" / "search", index_files_of(LIBRARY, work))
+    assert "manifest.json" in changed and sync_index(work / "docs" / "search", index_files_of(LIBRARY, work)) == []
+    try:
+        run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(work / "mkdocs.yml"),
+                              "-d", str(work / "served")], capture_output=True, text=True, cwd=work)
+        assert run.returncode == 0, run.stderr
+    finally:
+        shutil.rmtree(work / "docs" / "search")
+    assert [s["pages"] for s in node_replay(work / "served", PARITY_QUERIES)] == \
+        [p["pages"] for p in node_replay(site, PARITY_QUERIES)]
+
+
+def test_case_documents_are_what_materials_indexer_reads_from_the_case_page(site, tmp_path):
+    """The search entries of every case page, made from the record, equal what Material's
+    own indexer extracts from the page MkDocs renders (sections marked data-search-exclude
+    left out), once the page is no longer excluded from it; the tags (search_tags) are the
+    entries' own."""
+    from scripts.casebook.search import case_documents, handwritten_documents, segment
+
+    work = site.parent
+    shutil.copyfile(work / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    (tmp_path / "overrides").symlink_to(work / "overrides")
+    (tmp_path / "build").mkdir()
+    shutil.copyfile(work / "build" / "jieba_userdict.txt", tmp_path / "build" / "jieba_userdict.txt")
+    (tmp_path / "docs" / "cases").mkdir(parents=True)
+    pages = []
+    for case in LIBRARY.cases:
+        text = (work / "docs" / "cases" / f"{case.id}.md").read_text(encoding="utf-8")
+        assert "search:\n  exclude: true\n" in text
+        (tmp_path / "docs" / "cases" / f"{case.id}.md").write_text(text.replace("search:\n  exclude: true\n", ""),
+                                                                   encoding="utf-8")
+        pages.append(f"cases/{case.id}.md")
+    _, material = handwritten_documents(tmp_path, sorted(pages))
+    ours = [{**e, "title": segment(e["title"]), "text": segment(e["text"])}
+            for case in sorted(LIBRARY.cases, key=lambda c: c.id) for e in case_documents(case, LIBRARY)]
+    assert len(ours) == len(material) > 5 * len(LIBRARY.cases)
+    for mine, theirs in zip(ours, material):
+        assert {k: v for k, v in mine.items() if k != "tags"} == theirs  # tags are not on the page
 
 
 # -- the sharded index: a query reads only what it needs -------------------------------------
@@ -233,8 +265,8 @@ def test_indexing_twice_leaves_the_index_as_it_is(tmp_path):
     library = build_library(LIBRARY.cases[:3], LIBRARY.vocab)
     site = build_site(tmp_path, library)
     files = {p: p.read_bytes() for p in (site / "search").rglob("*") if p.is_file()}
-    write_index(site)
-    write_index(site)
+    index_site(library, tmp_path, site / "search")  # `casebook index` on a built site
+    index_site(library, tmp_path, site / "search")
     assert {p: p.read_bytes() for p in (site / "search").rglob("*") if p.is_file()} == files
     assert ids(SiteSearch.from_site(site).search(LIBRARY.cases[0].title))[:1] == [LIBRARY.cases[0].id]
 

@@ -6,6 +6,7 @@ on a copy of the project and reads the pages over HTTP from the real `mkdocs ser
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -145,6 +146,12 @@ class Preview:
         self.process.wait()
 
 
+def index_settled(index: Path, quiet: float = 2.0) -> bool:
+    """The index folder exists and none of its files changed for `quiet` seconds."""
+    files = list(index.rglob("*.json")) if index.is_dir() else []
+    return bool(files) and time.time() - max(f.stat().st_mtime for f in files) > quiet
+
+
 def test_preview_follows_edited_broken_added_and_deleted_records(tmp_path):
     copy_project(tmp_path)
     record = tmp_path / RECORD
@@ -163,6 +170,13 @@ def test_preview_follows_edited_broken_added_and_deleted_records(tmp_path):
         record.write_text(edited, encoding="utf-8")
         preview.wait_for_page(page, 200, "预览中改过的标题")
         preview.wait_for(lambda: "已更新：" in preview.output, "the update line")
+
+        # the search index follows in the background (serve.Indexer): the preview serves it
+        preview.wait_for_page("/search/manifest.json", 200)
+        index = tmp_path / "docs" / "search"
+        preview.wait_for(lambda: index_settled(index), "the search index of the edit")
+        served = json.loads(preview.get("/search/casebook_index.json")[1])
+        assert f"cases/{CASE_ID}/" in [d["location"] for d in served["docs"]]
 
         # a broken record: the validator's lines in the terminal, the last good pages kept
         docs_before = {p: p.stat().st_mtime_ns for p in (tmp_path / "docs").rglob("*")}

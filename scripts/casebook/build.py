@@ -1,21 +1,26 @@
 """The steps of a site build, and a whole build in a separate folder.
 
-`generate_docs` is the pre-build step (`make pages`); `build_site` runs it, `mkdocs build
---strict`, the search index and the "nothing lost" check for any library in another folder,
-and `serve` puts a built site on localhost: the tests and the benchmarks use them."""
+`generate_docs` is the pre-build step (`make pages`); `build` (`make build`) runs it, then
+MkDocs and the search index side by side — the index is made from the records, not from
+MkDocs's output, so a second core builds it while MkDocs renders — then installs the index
+and runs the "nothing lost" check. `build_site` does the same for any library in another
+folder, and `serve` puts a built site on localhost: the tests and the benchmarks use them."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .admin import build_admin
 from .invariant import check_site
 from .library import Library
-from .render import GENERATED, PageCache, Rendered, render_site
-from .search import copy_lunr, write_index, write_user_dictionary
+from .render import GENERATED, PageCache, Rendered, handwritten_pages, render_site
+from .search import copy_lunr, documents, index_files, write_index, write_user_dictionary
 from .volumes import DOWNLOADS
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -35,6 +40,78 @@ def generate_docs(library: Library, root: Path, cache: PageCache | None = None) 
     copy_lunr(PROJECT, root / "docs")
     build_admin(library.vocab, root, root / "docs")
     return written, words
+
+
+def index_files_of(library: Library, root: Path) -> dict[str, bytes]:
+    """The search index files of the project at `root` (search.index_files)."""
+    return index_files(*documents(library, root, handwritten_pages(root / "docs")))
+
+
+def index_site(library: Library, root: Path, search_dir: Path) -> Path:
+    """The search index of the project at `root` into `search_dir` (site/search/ after
+    MkDocs, or a staging folder while it runs)."""
+    return write_index(search_dir, index_files_of(library, root))
+
+
+def install_index(staged: Path, search_dir: Path) -> None:
+    """Move a staged index into the built site, replacing Material's search_index.json."""
+    search_dir.mkdir(parents=True, exist_ok=True)
+    for item in staged.iterdir():
+        target = search_dir / item.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    staged.rmdir()
+
+
+def _index_worker(library: Library, root: Path, staged: Path) -> None:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    shutil.rmtree(staged, ignore_errors=True)
+    index_site(library, root, staged)
+
+
+def run_mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` of the project at `root`, quiet: its output is returned."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"), *args],
+                          capture_output=True, text=True, cwd=root, env=env)
+
+
+class BuildError(Exception):
+    pass
+
+
+def build(library: Library, root: Path, timings: dict | None = None) -> Path:
+    """`make build`: the pre-build step, then MkDocs while a forked process builds the
+    search index, then the index installed into site/search/ and the "nothing lost" check.
+    `timings`, if given, receives the seconds of each step."""
+    timings = {} if timings is None else timings
+    start = time.perf_counter()
+    generate_docs(library, root)
+    timings["pages"] = time.perf_counter() - start
+    shutil.rmtree(root / "docs" / "search", ignore_errors=True)  # `make serve`'s, perhaps stale
+    staged = root / "build" / "search"
+    indexer = multiprocessing.get_context("fork").Process(target=_index_worker, args=(library, root, staged))
+    indexer.start()
+    start = time.perf_counter()
+    run = run_mkdocs(root)
+    timings["mkdocs"] = time.perf_counter() - start
+    indexer.join()
+    timings["index_wait"] = time.perf_counter() - start - timings["mkdocs"]
+    if run.returncode != 0:
+        raise BuildError(run.stderr.strip() or run.stdout.strip())
+    if indexer.exitcode != 0:
+        raise BuildError("检索索引生成失败（见上方错误信息）。")
+    site = root / "site"
+    install_index(staged, site / "search")
+    start = time.perf_counter()
+    check_site(library, site)
+    timings["invariant"] = time.perf_counter() - start
+    return site
 
 
 def stock_search(mkdocs_yml: str, overrides: Path) -> str:
@@ -57,15 +134,26 @@ def build_site(work: Path, library: Library, stock: bool = False) -> Path:
     shutil.copytree(PROJECT / "docs", work / "docs", dirs_exist_ok=True,
                     # nor the PDFs of `make pdf` (generated, and built for the project's own records)
                     ignore=lambda d, names: [n for n in names if n in GENERATED or n == DOWNLOADS])
-    generate_docs(library, work)
-    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(work / "mkdocs.yml")],
-                         capture_output=True, text=True, cwd=work)
-    if run.returncode != 0:
-        raise RuntimeError(run.stderr)
-    if not stock:
-        write_index(work / "site")
-    check_site(library, work / "site")
-    return work / "site"
+    if stock:
+        generate_docs(library, work)
+        index_in_material(work / "docs")
+        run = run_mkdocs(work)
+        if run.returncode != 0:
+            raise RuntimeError(run.stderr)
+        check_site(library, work / "site")
+        return work / "site"
+    try:
+        return build(library, work)
+    except BuildError as err:
+        raise RuntimeError(str(err)) from None
+
+
+def index_in_material(docs_dir: Path) -> None:
+    """For the stock baseline: let Material's search plugin index the case pages, which the
+    library's own pages leave to `casebook index` (render.NOT_INDEXED)."""
+    for page in (docs_dir / "cases").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("search:\n  exclude: true\n", "", 1), encoding="utf-8")
 
 
 def serve(directory: Path):

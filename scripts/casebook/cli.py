@@ -157,8 +157,10 @@ def cmd_pdf(args) -> int:
 
 
 def cmd_index(args) -> int:
+    """The search index of an already built site (site/search/), e.g. after `mkdocs build`
+    alone; `make build` makes it beside MkDocs (`cmd_build`)."""
+    from .build import index_site
     from .invariant import InvariantError, check_site
-    from .search import write_index
 
     site = args.root / "site"
     if not (site / "search" / "search_index.json").is_file():
@@ -167,7 +169,7 @@ def cmd_index(args) -> int:
     library = valid_library(args, "检索索引")
     if library is None:
         return 1
-    target = write_index(site)
+    target = index_site(library, args.root, site / "search")
     shards = len(list((site / "search" / "shards").glob("*.json")))
     print(f"已生成检索索引 {target.relative_to(args.root)}（{shards} 个分片，读者检索时按需下载）")
     try:
@@ -175,6 +177,29 @@ def cmd_index(args) -> int:
     except InvariantError as err:
         print(err, file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_build(args) -> int:
+    import time
+
+    from .build import BuildError, build
+    from .invariant import InvariantError
+
+    start = time.perf_counter()
+    library = valid_library(args, "网站")
+    if library is None:
+        return 1
+    timings = {"load": time.perf_counter() - start}
+    try:
+        site = build(library, args.root, timings)
+    except (BuildError, InvariantError) as err:
+        print(f"网站构建失败：{err}", file=sys.stderr)
+        return 1
+    shards = len(list((site / "search" / "shards").glob("*.json")))
+    print(f"已生成网站 {site.relative_to(args.root)}：{len(library.cases)} 个案例，检索索引 {shards} 个分片。")
+    if args.timings:
+        print("用时（秒）：" + "，".join(f"{name} {seconds:.2f}" for name, seconds in timings.items()))
     return 0
 
 
@@ -262,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--keyword", default="", help="编号中的关键词（英文或拼音），如 social-insurance-data")
     new.set_defaults(func=cmd_new)
     sub.add_parser("pages", help="由记录生成网站页面").set_defaults(func=cmd_pages)
+    build = sub.add_parser("build", help="生成网站到 site/（页面、MkDocs、检索索引）")
+    build.add_argument("--timings", action="store_true", help="列出各步骤用时")
+    build.set_defaults(func=cmd_build)
     sub.add_parser("schema", help="导出 JSON Schema").set_defaults(func=cmd_schema)
     mkdocs = sub.add_parser("mkdocs", help="运行 MkDocs（build 或 serve），不显示无关提示")
     mkdocs.add_argument("mkdocs_args", nargs=argparse.REMAINDER)

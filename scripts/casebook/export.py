@@ -132,26 +132,53 @@ METRIC_COLUMNS = (
     Column("url", "string", "所属案例页的永久网址", lambda lib, c, m: citation.case_url(c.id), required=True),
 )
 
+class ExportCache:
+    """Each case's share of the data files (its JSON, citation files and CSV rows), kept
+    between runs by `make serve`: made again only for a case whose record (the same Case
+    object: validate.CheckCache keeps unchanged ones), history or citation date changed.
+    Without a cache (a build) everything is made once."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple] = {}
+
+    def get(self, kind: str, case: Case, library: Library, make):
+        key = (tuple(library.history.of(case.id)), citation.access_date(), citation.site_url())
+        hit = self.entries.get((kind, case.id))
+        if hit is not None and hit[0] is case and hit[1] == key:
+            return hit[2]
+        value = make()
+        self.entries[(kind, case.id)] = (case, key, value)
+        return value
+
+
+class _NoCache:
+    @staticmethod
+    def get(kind, case, library, make):
+        return make()
+
+
 def _cell(column: Column, value) -> str:
     # a number cannot carry a formula; guarding one ('-5) would make it text
     return str(value) if column.type in ("integer", "number") else csv_cell(value)
 
 
-def _csv(library: Library, columns, rows) -> str:
+def _csv(library: Library, columns, rows, cache=_NoCache) -> str:
+    """`rows`: (case, [metric or None, …]) — a case's rows are cached together."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.name for c in columns])
-    for case, metric in rows:
-        writer.writerow([_cell(c, c.value(library, case, metric)) for c in columns])
+    for case, metrics in rows:
+        writer.writerows(cache.get(f"csv-{columns[0].name}", case, library, lambda: [
+            [_cell(c, c.value(library, case, metric)) for c in columns] for metric in metrics]))
     return out.getvalue()
 
 
-def cases_csv(library: Library) -> str:
-    return _csv(library, CASE_COLUMNS, ((c, None) for c in library.cases))
+def cases_csv(library: Library, cache=_NoCache) -> str:
+    return _csv(library, CASE_COLUMNS, ((c, [None]) for c in library.cases), cache)
 
 
-def metrics_csv(library: Library) -> str:
-    return _csv(library, METRIC_COLUMNS, ((c, m) for c in library.cases for m in c.metrics))
+def metrics_csv(library: Library, cache=_NoCache) -> str:
+    return _csv(library, METRIC_COLUMNS, ((c, c.metrics) for c in library.cases), cache)
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -243,21 +270,32 @@ def _dump(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1)
 
 
-def data_files(library: Library) -> dict[str, bytes]:
+def _dump_list(dumped: list[str]) -> str:
+    """`_dump` of a list, from its elements' `_dump`s (each indented one level further)."""
+    if not dumped:
+        return "[]"
+    return "[\n" + ",\n".join(" " + d.replace("\n", "\n ") for d in dumped) + "\n]"
+
+
+def data_files(library: Library, cache: ExportCache | None = None) -> dict[str, bytes]:
     """The data files under docs/data/, by their path under docs/ (the pre-build step writes
-    them with the pages)."""
-    records = [published_record(c, library) for c in library.cases]
+    them with the pages). `cache`: see ExportCache."""
+    cache = cache or _NoCache
+    records = [cache.get("record", c, library, lambda c=c: _dump(published_record(c, library))) for c in library.cases]
     files = {
         "data/finder.json": json.dumps(finder_data(library), ensure_ascii=False, separators=(",", ":")),
-        "data/cases.json": _dump(records),
+        "data/cases.json": _dump_list(records),
         "data/cases.schema.json": _dump(cases_schema(library)),
         # UTF-8 with BOM so that Excel opens the Chinese text correctly
-        "data/cases.csv": "\ufeff" + cases_csv(library),
-        "data/metrics.csv": "\ufeff" + metrics_csv(library),
+        "data/cases.csv": "\ufeff" + cases_csv(library, cache),
+        "data/metrics.csv": "\ufeff" + metrics_csv(library, cache),
         "data/datapackage.json": _dump(datapackage(library)),
     }
-    files |= {f"data/cases/{r['id']}.json": _dump(r) for r in records}
-    files |= citation.citation_files(case_items(library))
+    files |= {f"data/cases/{c.id}.json": r for c, r in zip(library.cases, records)}
+    accessed = citation.access_date()
+    for case in library.cases:
+        files |= cache.get("cite", case, library, lambda case=case: citation.citation_files(
+            [citation.case_item(case, library.history.published(case.id), accessed)]))
     # the library's own citation: data/casebook.bib, .ris, .json
     files |= citation.citation_files([citation.library_item(library_dates(library)[1], citation.access_date())],
                                      folder="data")

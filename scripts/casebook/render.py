@@ -11,6 +11,8 @@ outside the docs folder, whatever a slug says (`text.inside`).
 from __future__ import annotations
 
 import html
+import multiprocessing
+import posixpath
 import re
 import shutil
 from dataclasses import dataclass
@@ -20,13 +22,12 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .export import data_files
+from .export import ExportCache, data_files
 from .figures import format_metric
 from .library import FACETS, Catalog, Library
 from .model import Case
 from . import research
 from .overview import overview
-from .search import search_tags
 from .text import file_name, inert, inside, is_web_url, link_target, nest_quotes
 from .volumes import DOWNLOADS, built_volumes, plan_volumes, volume_slug
 
@@ -82,8 +83,19 @@ def web_link(url) -> Markup:
     return Markup(md_escape(url))
 
 
+def web_a(url) -> Markup:
+    """`web_link` for a raw-HTML block, where Markdown escapes would show."""
+    url = str(url)
+    if is_web_url(url):
+        return Markup(f'<a href="{html.escape(url)}">{html_text(url)}</a>')
+    return html_text(url)
+
+
 # Catalogs, the home page and the downloads page only repeat what the case pages say:
-# keeping them out of the search index keeps it lean and puts the cases first.
+# keeping them out of the search index keeps it lean and puts the cases first. Case pages
+# are indexed from their records (search.case_documents), hand-written pages by Material's
+# indexer (search.handwritten_documents); Material's search plugin itself indexes nothing
+# in a build, which spares MkDocs the work.
 NOT_INDEXED = {"exclude": True}
 
 
@@ -101,6 +113,7 @@ def make_environment(template_dir: Path) -> Environment:
     env.filters["safe_name"] = safe_name
     env.filters["h"] = html_text
     env.filters["web_link"] = web_link
+    env.filters["web_a"] = web_a
     env.filters["nest_quotes"] = nest_quotes
     env.globals["research"] = research
     return env
@@ -117,6 +130,9 @@ class PageCache:
         self.rendered = 0  # pages rendered (not reused) in the last run
         self.reused: set[str] = set()  # pages taken from the cache in the last run
         self.docs: Path | None = None  # the folder the last run wrote into
+        self.synced: dict[str, bytes] = {}  # every generated file as the last run left it on disk
+        self.export = ExportCache()
+        self.env: tuple[Path, Environment] | None = None  # templates compiled once per session
 
 
 class PageWriter:
@@ -128,7 +144,12 @@ class PageWriter:
                  cache: PageCache | None = None):
         self.library = library
         self.built_volumes = built_volumes  # PDF volumes made from the current records (volumes.py)
-        self.env = make_environment(template_dir)
+        if cache is not None and cache.env is not None and cache.env[0] == template_dir:
+            self.env = cache.env[1]
+        else:
+            self.env = make_environment(template_dir)
+            if cache is not None:
+                cache.env = (template_dir, self.env)
         self.pages: dict[str, str] = {}
         self.cache = cache
         if cache is not None:
@@ -143,6 +164,25 @@ class PageWriter:
 
     def link(self, page: str, text: str, target: str) -> Markup:
         return Markup(f"[{md_escape(text)}]({self.root_of(page)}{link_target(target)})")
+
+    @staticmethod
+    def url_of(page: str) -> str:
+        """The directory URL (mkdocs.yml: use_directory_urls) of a page under docs/."""
+        stem = link_target(page).removesuffix(".md")
+        return "" if stem == "index" else stem.removesuffix("/index") + "/"
+
+    def a(self, page: str, text: str, target: str) -> Markup:
+        """A raw-HTML link from `page` to the page `target`: MkDocs does not rewrite links in
+        raw HTML, so the href is relative to the page's directory URL, as MkDocs writes it."""
+        href = posixpath.relpath(self.url_of(target) or ".", self.url_of(page) or ".")
+        return Markup(f'<a href="{"./" if href == "." else href + "/"}">{html_text(text)}</a>')
+
+    def case_a(self, page: str, case: Case) -> Markup:
+        return self.a(page, case.title, f"cases/{case.id}.md")
+
+    def catalog_a(self, page: str, facet: str, key: str) -> Markup:
+        catalog = self.library.catalog_of(facet, key)
+        return self.a(page, catalog.label, catalog.path)
 
     def case_link(self, page: str, case: Case) -> Markup:
         return self.link(page, case.title, f"cases/{case.id}.md")
@@ -180,9 +220,10 @@ class PageWriter:
         if self.cached(page, inputs):  # before the front matter, which costs as much as the page
             return
         source = self.library.vocab.source(case.source.publication)
+        # indexed by `casebook index` from the record (search.case_documents), not by Material
         self.write(page, "case.tmpl.md", inputs, case=case, source=source, related=related,
-                   meta=front_matter(title=case.title, description=case.summary, case_id=case.id,
-                                     tags=search_tags(case, self.library), **research.case_meta(self.library, case)))
+                   meta=front_matter(title=case.title, description=case.summary, case_id=case.id, search=NOT_INDEXED,
+                                     **research.case_meta(self.library, case)))
 
     def write_catalog(self, catalog: Catalog, facet_label: str) -> None:
         """The catalog's pages, `library.CATALOG_PAGE` cases each, linked to one another."""
@@ -204,11 +245,11 @@ class PageWriter:
         """"上一页 · 1 2 3 · 下一页" between the pages of a catalog; the current page unlinked."""
         if catalog.page_count == 1:
             return Markup("")
-        parts = [self.link(page, "上一页", catalog.page_path(number - 1))] if number > 1 else []
-        parts += [Markup(f"**{n}**") if n == number else self.link(page, str(n), catalog.page_path(n))
-                  for n in range(1, catalog.page_count + 1)]
+        parts = [self.a(page, "上一页", catalog.page_path(number - 1))] if number > 1 else []
+        parts += [Markup(f'<strong aria-current="page">{n}</strong>') if n == number
+                  else self.a(page, str(n), catalog.page_path(n)) for n in range(1, catalog.page_count + 1)]
         if number < catalog.page_count:
-            parts.append(self.link(page, "下一页", catalog.page_path(number + 1)))
+            parts.append(self.a(page, "下一页", catalog.page_path(number + 1)))
         return Markup(" ").join(parts)
 
     def write_catalog_index(self, facet: str, facet_label: str) -> None:
@@ -217,8 +258,19 @@ class PageWriter:
                    meta=front_matter(title=f"按{facet_label}浏览", catalog=facet, search=NOT_INDEXED))
 
     def write_all(self) -> dict[str, str]:
-        for case in self.library.cases:
+        cases = self.library.cases
+        forked = None
+        if self.cache is None and len(cases) >= PARALLEL_FROM:
+            # the second core renders the second half of the case pages (citations included)
+            # while this process renders the first half and every other page
+            self.library.related(cases[0]), self.library.history  # built once, before the fork
+            half = len(cases) // 2
+            forked = _fork_cases(self, half)
+            cases = cases[:half]
+        for case in cases:
             self.write_case(case)
+        if forked is not None:
+            self.pages.update(forked.get())
         for facet, label in FACETS:
             self.write_catalog_index(facet, label)
             for catalog in self.library.catalogs[facet]:
@@ -232,6 +284,33 @@ class PageWriter:
                    meta=front_matter(title="下载 PDF", search=NOT_INDEXED))
         research.write_pages(self)
         return self.pages
+
+
+PARALLEL_FROM = 200  # cases; below this a second process costs more than it saves
+_WRITER: PageWriter | None = None  # the writer a forked process renders with
+
+
+def _render_cases_from(start: int) -> dict[str, str]:
+    for case in _WRITER.library.cases[start:]:
+        _WRITER.write_case(case)
+    return _WRITER.pages
+
+
+def _fork_cases(writer: PageWriter, start: int):
+    """The case pages from `start` on, rendered by a forked process: an AsyncResult whose
+    get() gives them (page → Markdown)."""
+    global _WRITER
+    _WRITER = writer
+    pool = multiprocessing.get_context("fork").Pool(1)
+    result = pool.apply_async(_render_cases_from, (start,))
+    pool.close()
+    return result
+
+
+def handwritten_pages(docs_dir: Path) -> list[str]:
+    """The Markdown pages under docs/ (posix, relative) that the build does not generate."""
+    pages = [p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md")]
+    return sorted(p for p in pages if p.split("/")[0] not in GENERATED)
 
 
 def generated_files(docs_dir: Path) -> set[str]:
@@ -255,15 +334,17 @@ class Rendered:
     removed: list[str]
 
 
-def sync_generated(docs_dir: Path, files: dict[str, bytes], written: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+def sync_generated(docs_dir: Path, files: dict[str, bytes], written: set[str] = frozenset(),
+                   known: set[str] | None = None) -> tuple[list[str], list[str]]:
     """Make the generated part of docs/ hold exactly `files`: write a file only when its
     bytes differ, delete generated files that are no longer produced (a deleted record's
     page) and the folders they leave empty. Untouched files keep their mtime, so that
     `mkdocs serve` sees only real changes. `written`: pages known to be on disk as they are
-    in `files` (reused from make serve's cache), not read again. Returns (changed, removed)."""
-    removed = sorted(generated_files(docs_dir) - set(files))
+    in `files` (reused from make serve's cache), not read again; `known`: the generated files
+    on disk, when the caller knows them (else the folders are listed). Returns (changed, removed)."""
+    removed = sorted((generated_files(docs_dir) if known is None else known) - set(files))
     for rel in removed:
-        (docs_dir / rel).unlink()
+        (docs_dir / rel).unlink(missing_ok=True)
     changed = []
     for rel, data in files.items():
         if rel in written and (docs_dir / rel).is_file():
@@ -276,7 +357,7 @@ def sync_generated(docs_dir: Path, files: dict[str, bytes], written: set[str] = 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         changed.append(rel)
-    for name in GENERATED:  # deepest first, so that a folder emptied by its children goes too
+    for name in GENERATED if removed else ():  # deepest first: a folder emptied by its children goes too
         top = docs_dir / name
         if top.is_dir():
             for folder in sorted([top, *(p for p in top.rglob("*") if p.is_dir())], reverse=True):
@@ -288,11 +369,12 @@ def sync_generated(docs_dir: Path, files: dict[str, bytes], written: set[str] = 
 def render_site(library: Library, docs_dir: Path, template_dir: Path, cache: PageCache | None = None) -> Rendered:
     """Render every generated page and data file in memory, then sync them into docs/."""
     pages = PageWriter(library, template_dir, frozenset(built_volumes(library, docs_dir)), cache).write_all()
-    files = {page: text.encode("utf-8") for page, text in pages.items()} | data_files(library)
-    # a page reused from the cache was written (or found identical) by the run that rendered it,
-    # into this same folder
-    written = cache.reused if cache is not None and cache.docs == docs_dir else set()
-    changed, removed = sync_generated(docs_dir, files, written)
+    files = {page: text.encode("utf-8") for page, text in pages.items()} | \
+        data_files(library, cache.export if cache is not None else None)
+    # a file the last run synced into this same folder with these bytes is on disk as it is
+    same_folder = cache is not None and cache.docs == docs_dir
+    written = {rel for rel, data in files.items() if cache.synced.get(rel) == data} if same_folder else set()
+    changed, removed = sync_generated(docs_dir, files, written, set(cache.synced) if same_folder else None)
     if cache is not None:
-        cache.docs = docs_dir
+        cache.docs, cache.synced = docs_dir, files
     return Rendered(list(pages), changed, removed)

@@ -43,7 +43,7 @@ def case_meta(library: Library, case: Case) -> dict:
 @dataclass
 class CaseBlock:
     citation: str
-    downloads: list[Markup]      # Markdown links, relative to the case page's source
+    downloads: list[Markup]      # raw-HTML links, relative to the case page's URL
     figures: list[Markup]        # raw-HTML links to the figure tables, filtered to the case
     changes: list[Change]
     more_changes: int
@@ -55,9 +55,10 @@ class CaseBlock:
 def case_block(library: Library, case: Case) -> CaseBlock:
     history = library.history
     stem = file_name(case.id)
-    downloads = [Markup(f"[{label}](../data/cite/{stem}.{ext})") for ext, label, _ in citation.FORMATS]
-    downloads.append(Markup(f"[本案例数据（JSON）](../data/cases/{stem}.json)"))
     # raw HTML: MkDocs does not rewrite it, so climb from the page's URL, cases/<id>/
+    downloads = [Markup(f'<a href="../../data/cite/{stem}.{ext}">{html.escape(label)}</a>')
+                 for ext, label, _ in citation.FORMATS]
+    downloads.append(Markup(f'<a href="../../data/cases/{stem}.json">本案例数据（JSON）</a>'))
     figures = [Markup(f'<a href="../../data/figures/{family.slug}/?case={stem}">{html.escape(family.name)}'
                       f'（{count} 项）</a>') for family, count in case_families(library, case)]
     changes = history.of(case.id)

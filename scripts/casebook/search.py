@@ -17,20 +17,25 @@ The worker and `SiteSearch` read the same files with one query procedure, so the
 from __future__ import annotations
 
 import bisect
+import html
 import json
 import re
 import shutil
 from pathlib import Path
 
+from backrefs import bre
 from lunr.builder import Builder
 from lunr.index import Index
 from lunr.query import Query, QueryPresence
 
 from .library import Library
 from .model import Case
+from .text import inert
 from .vocab import thesaurus
 
 _TAG = re.compile(r"<[^>]*>")
+# Material's pattern for the runs it segments (bre: Unicode script properties)
+_HAN_SCRIPT = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _QUOTED = re.compile(r"“([^”]{2,14})”")
 USER_WORD_FREQ = 100_000  # high enough that jieba keeps a library term whole
@@ -263,43 +268,147 @@ def to_simplified(text: str, table: dict) -> str:
     return "".join(out)
 
 
-def _dump(path: Path, value) -> None:
-    path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+# -- the documents: what each indexed page says, from the records ----------------------------
+def segment(text: str) -> str:
+    """Chinese runs cut into words by jieba, each word between U+200B (which the separator
+    splits on), as Material's search plugin does (`SearchIndex._segment_chinese`)."""
+    import jieba
+
+    def words(match) -> str:
+        return "\u200b" + "\u200b".join(jieba.cut(match.group(0))) + "\u200b"
+    return _HAN_SCRIPT.sub(words, text).strip("\u200b")
 
 
-def write_index(site_dir: Path) -> Path:
-    """Post-build step: the shards, the pages and the manifest under site/search/;
-    search_index.json, which Material's page script fetches on every page load, keeps only
-    the configuration. Run again on the same build, it leaves the index as it is."""
-    search_dir = site_dir / "search"
-    source = search_dir / "search_index.json"
-    data = json.loads(source.read_text(encoding="utf-8"))
-    target = search_dir / PREBUILT
-    if not data["docs"] and (search_dir / MANIFEST).is_file() and target.is_file():
-        return target  # already indexed: Material's documents were moved into the shards
-    pages = pages_of(data["docs"])
-    serialized = build_index(data)
+def _html(text) -> str:
+    return html.escape(inert(" ".join(str(text).split())), quote=False)
+
+
+def case_documents(case: Case, library: Library) -> list[dict]:
+    """A case page's search entries, unsegmented, as Material's search plugin would read
+    them from the page (overrides/pages/case.tmpl.md): the article (title, summary, tags),
+    then each section not marked data-search-exclude under its heading's anchor. The
+    metrics section holds the metric labels only (values and quotes are not searched).
+    Built from the record, so that indexing needs no rendered page and runs beside MkDocs;
+    tests/test_search.py compares these with what Material extracts from the built page."""
+    url = f"cases/{case.id}/"
+    tags = search_tags(case, library)
+    entry = lambda location, title, text: {"location": location, "title": title, "text": text, "tags": tags}  # noqa: E731
+    docs = [entry(url, _html(case.title), f"<p>{_html(case.summary)}</p>"),
+            entry(f"{url}#{heading_id('主要做法')}", "主要做法", "")]
+    for number, measure in enumerate(case.measures, 1):
+        heading = f"{number}. {' '.join(measure.title.split())}"
+        docs.append(entry(f"{url}#{heading_id(inert(heading))}", _html(heading), f"<p>{_html(measure.detail)}</p>"))
+    text = " ".join(_html(m.label) for m in case.metrics) if case.metrics else "<p>来源未给出量化成效。</p>"
+    docs.append(entry(f"{url}#{heading_id('成效')}", "成效", text))
+    return docs
+
+
+def heading_id(text: str) -> str:
+    """The anchor MkDocs gives a heading (mkdocs.yml: toc's slugify)."""
+    from pymdownx.slugs import slugify
+
+    return slugify(case="lower")(text, "-")
+
+
+def handwritten_documents(root: Path, pages: list[str]) -> tuple[dict, list[dict]]:
+    """Material's search configuration (its defaults applied to mkdocs.yml's) and the search
+    entries of the hand-written pages (paths under docs/), which MkDocs renders and
+    Material's own indexer reads, segmented, as in a build. Loading the plugin's
+    configuration also loads the jieba user dictionary it names, which `segment` then uses."""
+    import logging
+
+    import jieba
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)  # links to pages not loaded here
+    jieba.setLogLevel(logging.WARNING)  # its loading lines are not for editors
+    config = load_config(str(root / "mkdocs.yml"))
+    plugin = next(p for name, p in config.plugins.items() if name.endswith("search"))
+    plugin.on_config(config)
+    files = Files([File(page, config.docs_dir, config.site_dir, config.use_directory_urls) for page in pages])
+    for file in files.documentation_pages():
+        page = Page(None, file, config)
+        page.read_source(config)
+        if (page.meta.get("search") or {}).get("exclude"):
+            continue
+        page.render(config, files)
+        plugin.search_index.add_entry_from_context(page)
+    search = {key: plugin.search_index.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+    return search, plugin.search_index.entries
+
+
+def documents(library: Library, root: Path, handwritten: list[str]) -> tuple[dict, list[dict]]:
+    """The search configuration and every indexed page's entries, segmented: the
+    hand-written pages, then the case pages, each in the order MkDocs builds them."""
+    config, docs = handwritten_documents(root, handwritten)
+    for case in sorted(library.cases, key=lambda c: c.id):
+        for entry in case_documents(case, library):
+            docs.append({**entry, "title": _segmented(entry["title"]), "text": _segmented(entry["text"])})
+    return config, docs
+
+
+_SEGMENTED: dict[str, str] = {}
+
+
+def _segmented(text: str) -> str:
+    """`segment`, remembered: `make serve` indexes again after every edit."""
+    if text not in _SEGMENTED:
+        _SEGMENTED[text] = segment(text)
+    return _SEGMENTED[text]
+
+
+# -- the index files -------------------------------------------------------------------------
+def index_files(config: dict, docs: list[dict]) -> dict[str, bytes]:
+    """Everything under site/search/ the site's search reads, by path: the shards, the
+    pages and the manifest; search_index.json, which Material's page script fetches on
+    every page load, with the configuration only."""
+    pages = pages_of(docs)
+    serialized = build_index({"config": config, "docs": docs})
     shards = shard_rows(term_rows(serialized))
-    for folder in ("shards", "pages"):
-        shutil.rmtree(search_dir / folder, ignore_errors=True)
-        (search_dir / folder).mkdir()
     keys = list(shards)
-    for number, key in enumerate(keys):
-        if shards[key]:
-            _dump(search_dir / "shards" / f"{number}.json", shards[key])
-    for number, (_, entries) in enumerate(pages):
-        _dump(search_dir / "pages" / f"{number}.json", compact_entries(entries))
-    shutil.rmtree(search_dir / "t2s", ignore_errors=True)
-    (search_dir / "t2s").mkdir()
-    for number, bucket in enumerate(t2s_buckets(t2s_table())):
-        _dump(search_dir / "t2s" / f"{number}.json", bucket)
-    _dump(search_dir / MANIFEST, {
-        "version": serialized["version"], "config": data["config"], "fields": serialized["fields"],
-        "keys": keys, "empty": [n for n, key in enumerate(keys) if not shards[key]],
-        "t2s": T2S_BUCKETS})
-    _dump(target, {"docs": [{"location": location} for location, _ in pages]})
-    _dump(source, {**data, "docs": []})
-    return target
+    files = {f"shards/{n}.json": _json(shards[key]) for n, key in enumerate(keys) if shards[key]}
+    files |= {f"pages/{n}.json": _json(compact_entries(entries)) for n, (_, entries) in enumerate(pages)}
+    files |= {f"t2s/{n}.json": _json(bucket) for n, bucket in enumerate(t2s_buckets(t2s_table()))}
+    files[MANIFEST] = _json({
+        "version": serialized["version"], "config": config, "fields": serialized["fields"],
+        "keys": keys, "empty": [n for n, key in enumerate(keys) if not shards[key]], "t2s": T2S_BUCKETS})
+    files[PREBUILT] = _json({"docs": [{"location": location} for location, _ in pages]})
+    files["search_index.json"] = _json({"config": config, "docs": []})
+    return files
+
+
+def write_index(search_dir: Path, files: dict[str, bytes]) -> Path:
+    """Make search_dir hold the index `files` (the folders of shards, pages and the
+    converter exactly; Material's search_index.json replaced)."""
+    for folder in ("shards", "pages", "t2s"):
+        shutil.rmtree(search_dir / folder, ignore_errors=True)
+        (search_dir / folder).mkdir(parents=True)
+    for rel, data in files.items():
+        (search_dir / rel).write_bytes(data)
+    return search_dir / PREBUILT
+
+
+def sync_index(search_dir: Path, files: dict[str, bytes]) -> list[str]:
+    """Make search_dir hold exactly the index `files`, writing only those whose bytes
+    changed (`make serve`: MkDocs then copies only those). Returns the changed paths."""
+    existing = {p.relative_to(search_dir).as_posix() for p in search_dir.rglob("*.json")} if search_dir.is_dir() else set()
+    for rel in existing - set(files):
+        (search_dir / rel).unlink()
+    changed = []
+    for rel, data in files.items():
+        target = search_dir / rel
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        changed.append(rel)
+    return changed
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _plain(entries: list[dict]) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from .build import PROJECT, generate_docs
 from .library import load_library
 from .render import PageCache
+from .search import sync_index
 from .validate import CheckCache
 from .vocab import VocabularyError
 
@@ -88,6 +89,45 @@ class Caches:
     def __init__(self) -> None:
         self.checks = CheckCache()
         self.pages = PageCache()
+        self.index: Indexer | None = None
+
+
+class Indexer:
+    """The search index of the latest library, kept in docs/search/ by a background thread
+    (MkDocs copies it into the served site, as a build installs it into site/search/): an
+    edited page shows without waiting for the index, which follows a few seconds later. A
+    library submitted while the previous one is being indexed supersedes it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.latest = None
+        self.wanted = threading.Event()
+        self.done = threading.Event()  # set when the index of the latest library is written
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def submit(self, library) -> None:
+        self.done.clear()
+        self.latest = library
+        self.wanted.set()
+
+    def _run(self) -> None:
+        from .build import index_files_of
+
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            library = self.latest
+            try:
+                files = index_files_of(library, self.root)
+            except Exception as err:  # the preview goes on without a new index
+                say(f"检索索引未能更新：{err}")
+                continue
+            if self.wanted.is_set():
+                continue  # a newer library is waiting
+            mkdocs_idle.wait(BUILD_WAIT)
+            sync_index(self.root / "docs" / "search", files)
+            if not self.wanted.is_set():
+                self.done.set()
 
 
 def regenerate(root: Path, if_broken: str = KEEP, caches: Caches | None = None):
@@ -105,6 +145,8 @@ def regenerate(root: Path, if_broken: str = KEEP, caches: Caches | None = None):
         say(f"记录有 {len(report.errors)} 个错误，{if_broken}")
         return None
     pages, _words = generate_docs(library, root, caches.pages)
+    if caches.index is not None:
+        caches.index.submit(library)
     return pages
 
 
@@ -223,6 +265,7 @@ def serve(root: Path, port: int | None = None) -> int:
         seen = snapshot(root / "cases")
         had_pages = (root / "docs" / "index.md").is_file()
         caches = Caches()
+        caches.index = Indexer(root)
         pages = regenerate(root, KEEP if had_pages else "还没有可以预览的页面：请先修正以上错误，再运行 make serve。",
                            caches)
         if pages is None and not had_pages:

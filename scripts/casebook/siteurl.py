@@ -4,6 +4,7 @@
 `site_url()`, which resolves it the same way: the environment variable, else that default."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -17,8 +18,15 @@ def site_url(mkdocs_yml: Path = MKDOCS_YML) -> str:
     """The published address with a trailing slash, as MkDocs normalises site_url."""
     found = os.environ.get(VARIABLE)
     if not found:
-        match = _SETTING.search(mkdocs_yml.read_text(encoding="utf-8"))
-        if not match:
-            raise RuntimeError(f'{mkdocs_yml}: 需要 site_url: !ENV [{VARIABLE}, "默认网址"]')
-        found = match.group(1)
+        found = _default(mkdocs_yml, mkdocs_yml.stat().st_mtime_ns)
     return found if found.endswith("/") else found + "/"
+
+
+@functools.lru_cache(maxsize=4)
+def _default(mkdocs_yml: Path, mtime: int) -> str:
+    """The default of the setting, read once per version of mkdocs.yml (every case's
+    citation and data files ask for the address)."""
+    match = _SETTING.search(mkdocs_yml.read_text(encoding="utf-8"))
+    if not match:
+        raise RuntimeError(f'{mkdocs_yml}: 需要 site_url: !ENV [{VARIABLE}, "默认网址"]')
+    return match.group(1)

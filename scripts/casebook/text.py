@@ -27,6 +27,10 @@ _NESTED = str.maketrans({"“": "‘", "”": "’", "‘": "“", "’": "”"}
 # A generated link target or page: slugs and ids (lowercase ASCII letters, digits, hyphens)
 # joined by "/", ending in .md — no ".", "..", "\", ":" or empty segment can appear.
 _TARGET = re.compile(r"(?:[a-z0-9-]+/)*[a-z0-9-]+\.md")
+# A relative path of plain names (no leading slash, no backslash or empty part): resolving it
+# against the disk is the slow way to learn it stays inside its folder. The folders it
+# passes through are the build's own (render.GENERATED), never links.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 # A file name we generate (volume PDFs): no path separator, no leading dot.
 _FILE_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 # An http(s) address with a host part and no whitespace or control character: the only
@@ -72,6 +76,8 @@ def file_name(name: str) -> str:
 
 def inside(folder: Path, relative: str) -> Path:
     """folder/relative, refused when it resolves outside `folder` (a slug like ../../x)."""
+    if _PLAIN_PATH.fullmatch(relative) and ".." not in relative.split("/"):
+        return folder / relative  # a path of plain names under folder: no need to ask the disk
     root = folder.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or target == root:
