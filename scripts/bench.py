@@ -195,10 +195,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, int, str]:
+def timed(command: list[str], cwd: Path = ROOT, cpu: list | None = None) -> tuple[float, int, str]:
     """Wall seconds, peak memory (MB) and output of one command, run as its own process. The
     peak is of the whole process tree (a build forks workers and runs MkDocs beside them),
-    sampled every 50 ms: the largest sum of the resident sets at one time."""
+    sampled every 50 ms: the largest sum of the resident sets at one time. `cpu`, if given,
+    receives the CPU seconds (user + system) of the process and the children it waited for:
+    on a shared machine they move far less with the load than wall time does."""
     import threading
 
     start = time.perf_counter()
@@ -218,6 +220,8 @@ def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, int, str]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{output.decode(errors='replace')[-3000:]}")
+    if cpu is not None:
+        cpu.append(usage.ru_utime + usage.ru_stime)
     return seconds, max(peak[0] // 2**20, usage.ru_maxrss // 1024), output.decode(errors="replace")
 
 
@@ -232,9 +236,10 @@ def site_figures(site: Path, stock: bool) -> dict:
 def measure_build(root: Path) -> dict:
     """`make build` on a corpus tree (`casebook build`: pages, then MkDocs beside the search
     index), with the seconds of its steps as it reports them."""
-    seconds, mb, output = timed(CASEBOOK + ["--root", str(root), "build", "--timings"], cwd=root)
+    cpu: list[float] = []
+    seconds, mb, output = timed(CASEBOOK + ["--root", str(root), "build", "--timings"], cwd=root, cpu=cpu)
     steps = dict(re.findall(r"(\w+) ([\d.]+)", output.split("用时（秒）：", 1)[1]))
-    return {"build_s": seconds, "peak_mb": mb, **{f"{k}_s": float(v) for k, v in steps.items()}} | \
+    return {"build_s": seconds, "cpu_s": cpu[0], "peak_mb": mb, **{f"{k}_s": float(v) for k, v in steps.items()}} | \
         site_figures(root / "site", stock=False)
 
 
@@ -272,8 +277,10 @@ def write_stock(root: Path, n: int, seed: int = 0) -> None:
 
 
 def measure_stock(root: Path) -> dict:
-    seconds, mb, _ = timed([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(root / "mkdocs.yml")], cwd=root)
-    return {"build_s": seconds, "peak_mb": mb} | site_figures(root / "site", stock=True)
+    cpu: list[float] = []
+    seconds, mb, _ = timed([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(root / "mkdocs.yml")], cwd=root,
+                           cpu=cpu)
+    return {"build_s": seconds, "cpu_s": cpu[0], "peak_mb": mb} | site_figures(root / "site", stock=True)
 
 
 def free_port() -> int:
@@ -294,9 +301,17 @@ def fetch(url: str) -> str | None:
         return None
 
 
-def edit_loop(command: list[str], cwd: Path, url: str, path: Path, old: str, new: str, ready: float = 900) -> float:
+def settled(folder: Path, quiet: float = 3.0) -> bool:
+    """`folder` holds files and none changed for `quiet` seconds (`make serve` writes the
+    search index in the background after it starts)."""
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    return bool(files) and time.time() - max(p.stat().st_mtime for p in files) > quiet
+
+
+def edit_loop(command: list[str], cwd: Path, url: str, path: Path, old: str, new: str, ready: float = 900,
+              idle=lambda: True) -> float:
     """Seconds from saving `path` with `old` replaced by `new` to the served page at `url`
-    showing `new`, under a running preview server (`command`)."""
+    showing `new`, under a running preview server (`command`), once it is idle (`idle()`)."""
     process = subprocess.Popen(command, cwd=cwd, env=QUIET, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:
@@ -306,6 +321,10 @@ def edit_loop(command: list[str], cwd: Path, url: str, path: Path, old: str, new
                 raise RuntimeError(f"preview server did not serve {url}")
             time.sleep(0.5)
         time.sleep(2)  # let the server settle into watching
+        while not idle():
+            if time.monotonic() > deadline:
+                raise RuntimeError("preview server never settled")
+            time.sleep(0.5)
         text = path.read_text(encoding="utf-8")
         start = time.perf_counter()
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -330,7 +349,8 @@ def measure_edit(root: Path) -> float:
     old = title.removeprefix("title: ")
     port = free_port()
     return edit_loop(CASEBOOK + ["--root", str(root), "serve", "--port", str(port)], root,
-                     f"http://127.0.0.1:{port}/cases/{record.stem}/", record, old, old[:50] + "改")
+                     f"http://127.0.0.1:{port}/cases/{record.stem}/", record, old, old[:50] + "改",
+                     idle=lambda: settled(root / "docs" / "search"))
 
 
 def measure_stock_edit(root: Path) -> float:
@@ -396,6 +416,7 @@ def table(rows: list[dict]) -> str:
 
     get = lambda side, key: (lambda r: r.get(side, {}).get(key))  # noqa: E731
     line("full build (s)", get("ours", "build_s"), get("stock", "build_s"), lambda v: f"{v:.1f}")
+    line("… CPU, all processes (s)", get("ours", "cpu_s"), get("stock", "cpu_s"), lambda v: f"{v:.1f}")
     lines.append("| … load / pages / MkDocs (+ wait for the index) / nothing-lost check (s) | " + " | ".join(
         f"{r['ours']['load_s']:.1f} / {r['ours']['pages_s']:.1f} / {r['ours']['mkdocs_s']:.1f} "
         f"(+{r['ours']['index_wait_s']:.1f}) / {r['ours']['invariant_s']:.1f} | — | —"
@@ -432,6 +453,7 @@ def main() -> None:
                         help="all: hostile-input check, the scale table, finder, search; or one part of the table")
     parser.add_argument("--cases", type=int, nargs="*", default=None, help="synthetic sizes (default 1000 5000 10000)")
     parser.add_argument("--child", choices=["pdf"])
+    parser.add_argument("--without", nargs="*", default=[], choices=PARTS, help="parts of the table to leave out")
     args = parser.parse_args()
     if args.child:
         n = args.cases[0] if args.cases else None
@@ -443,7 +465,7 @@ def main() -> None:
         for r in measure_check():
             print(f"  {r['file']:48} {r['kb']:5d} KB  {r['seconds']:5.2f} s  exit {r['exit']}  {r['first']}")
     if args.kind in ("table", "all", *PARTS):
-        parts = PARTS if args.kind in ("table", "all") else (args.kind,)
+        parts = tuple(p for p in PARTS if p not in args.without) if args.kind in ("table", "all") else (args.kind,)
         print(f"Machine: {machine()}")
         rows = [measure_size(n, parts) for n in sizes]
         print(table(rows))

@@ -270,7 +270,9 @@ class PageWriter:
         for case in cases:
             self.write_case(case)
         if forked is not None:
-            self.pages.update(forked.get())
+            pool, result = forked
+            self.pages.update(result.get())
+            pool.join()
         for facet, label in FACETS:
             self.write_catalog_index(facet, label)
             for catalog in self.library.catalogs[facet]:
@@ -297,14 +299,14 @@ def _render_cases_from(start: int) -> dict[str, str]:
 
 
 def _fork_cases(writer: PageWriter, start: int):
-    """The case pages from `start` on, rendered by a forked process: an AsyncResult whose
-    get() gives them (page → Markdown)."""
+    """The case pages from `start` on, rendered by a forked process: (the closed pool, an
+    AsyncResult whose get() gives them, page → Markdown)."""
     global _WRITER
     _WRITER = writer
     pool = multiprocessing.get_context("fork").Pool(1)
     result = pool.apply_async(_render_cases_from, (start,))
     pool.close()
-    return result
+    return pool, result
 
 
 def handwritten_pages(docs_dir: Path) -> list[str]:
