@@ -174,31 +174,37 @@ CASEBOOK = [sys.executable, "-m", "scripts.casebook"]
 
 
 def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants, now."""
+    """Memory (bytes) of a process and all its descendants, now: the sum of their proportional
+    set sizes (PSS: a page shared by forked processes is counted once in all), or of their
+    resident sets where PSS cannot be read."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))  # ppid
-        rss[int(entry.name)] = int(fields[21]) * page
+        children.setdefault(ppid, []).append(int(entry.name))
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
-        total += rss.get(current, 0)
         todo += children.get(current, [])
+        try:
+            status = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", status, re.M).group(1)) * 1024
+        except (OSError, AttributeError):
+            try:
+                total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except OSError:
+                pass
     return total
 
 
 def timed(command: list[str], cwd: Path = ROOT, cpu: list | None = None) -> tuple[float, int, str]:
     """Wall seconds, peak memory (MB) and output of one command, run as its own process. The
     peak is of the whole process tree (a build forks workers and runs MkDocs beside them),
-    sampled every 50 ms: the largest sum of the resident sets at one time. `cpu`, if given,
+    sampled every 50 ms: the largest sum of their PSS at one time (`tree_rss`). `cpu`, if given,
     receives the CPU seconds (user + system) of the process and the children it waited for:
     on a shared machine they move far less with the load than wall time does."""
     import threading

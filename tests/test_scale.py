@@ -3,6 +3,8 @@ stages that used to compare every case with every other."""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -119,8 +121,6 @@ def test_regenerate_redoes_only_what_an_edit_touches(tmp_path):
     parsed again, and only the pages that show its title are rendered again (its page, its
     catalogs, the pages that list it as related, and the always-rendered home/overview/downloads and researchers' pages);
     the result equals a build from scratch."""
-    from scripts.casebook.build import TEMPLATES
-    from scripts.casebook.render import render_site
     from scripts.casebook.serve import Caches, regenerate
 
     write_corpus(tmp_path, 120, seed=5)
@@ -150,7 +150,28 @@ def test_regenerate_redoes_only_what_an_edit_touches(tmp_path):
     touched |= {p for p in second.pages if p.startswith("data/") and p.endswith(".md")}
     assert caches.pages.rendered == len(touched) < len(second.pages) / 3
     assert "改过的标题" in (tmp_path / "docs" / "cases" / f"{case.id}.md").read_text(encoding="utf-8")
-    fresh = tmp_path / "fresh"
-    render_site(load_library(tmp_path)[0], fresh, TEMPLATES)
-    for page in second.pages:
-        assert (fresh / page).read_bytes() == (tmp_path / "docs" / page).read_bytes(), page
+    assert_same_as_fresh(tmp_path)
+
+    # an edit that changes what related cases are ranked by (the organisation): the related lists
+    # kept between runs are computed again, and the data files follow too
+    other = library.cases[len(library.cases) // 3]
+    path = tmp_path / "cases" / str(other.year) / f"{other.id}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"organization: {other.organization}",
+                                                             f"organization: {case.organization}", 1),
+                    encoding="utf-8")
+    assert regenerate(tmp_path, caches=caches) is not None
+    assert_same_as_fresh(tmp_path)
+
+
+def assert_same_as_fresh(root: Path) -> None:
+    """Every generated file of docs/ (pages and data) equals a build from scratch."""
+    from scripts.casebook.build import TEMPLATES
+    from scripts.casebook.render import generated_files, render_site
+
+    fresh = root / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    render_site(load_library(root)[0], fresh, TEMPLATES)
+    made = generated_files(fresh)
+    assert made == generated_files(root / "docs") and len(made) > 500
+    for rel in made:
+        assert (fresh / rel).read_bytes() == (root / "docs" / rel).read_bytes(), rel

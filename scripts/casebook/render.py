@@ -133,6 +133,14 @@ class PageCache:
         self.synced: dict[str, bytes] = {}  # every generated file as the last run left it on disk
         self.export = ExportCache()
         self.env: tuple[Path, Environment] | None = None  # templates compiled once per session
+        self.related: tuple[tuple, dict[str, list[str]]] = ((), {})  # what ranks them → related ids
+
+
+def related_signature(library: Library) -> tuple:
+    """Everything related cases are ranked by (library.RelatedIndex), in library order: an edit
+    that leaves it alone (a title, a summary, a metric) leaves every related list alone."""
+    return tuple((c.id, c.year, tuple(c.themes), tuple(c.tags), c.organization, c.region.province)
+                 for c in library.cases)
 
 
 class PageWriter:
@@ -156,6 +164,15 @@ class PageWriter:
             if cache.context != (library.vocab, template_dir):
                 cache.context, cache.pages = (library.vocab, template_dir), {}
             cache.rendered, cache.reused = 0, set()
+            signature = related_signature(library)
+            if cache.related[0] != signature:
+                cache.related = (signature, {c.id: [r.id for r in library.related(c)] for c in library.cases})
+            self.by_id = {c.id: c for c in library.cases}
+
+    def related(self, case: Case) -> list[Case]:
+        if self.cache is None:
+            return self.library.related(case)
+        return [self.by_id[i] for i in self.cache.related[1][case.id]]
 
     # -- links: built from ids and slugs, checked here whatever the validator let through --
     @staticmethod
@@ -215,7 +232,7 @@ class PageWriter:
 
     def write_case(self, case: Case) -> None:
         page = f"cases/{case.id}.md"
-        related = self.library.related(case)
+        related = self.related(case)
         inputs = (case, tuple(related)) if self.cache is not None else None
         if self.cached(page, inputs):  # before the front matter, which costs as much as the page
             return
