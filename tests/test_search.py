@@ -437,3 +437,19 @@ def test_make_search_reads_the_same_shards(site, tmp_path, capsys):
     case = next(c for c in LIBRARY.cases if c.id == "2024-fujian-longyan-station-fengqiao")
     assert lines[1] == f"  1. {case.title}｜{case.organization}｜{case.year}｜{case.id}"
     assert len(lines) - 1 == min(10, len(SiteSearch.from_site(site).search("枫桥")))
+
+
+@pytest.mark.parametrize("synthetic", [0, 300])
+def test_the_compact_index_builder_gives_lunr_pys_rows(site, synthetic):
+    """search.term_rows_of (flat lists, used by the build) and lunr.py's own builder and
+    serializer (search.build_index, search.term_rows) give identical rows: same terms, term
+    indexes, documents and weights."""
+    from scripts.casebook.search import build_index, case_entries, documents, pages_of, term_rows, term_rows_of
+    from scripts.corpus import realistic_library
+
+    library = LIBRARY if not synthetic else build_library(
+        [*LIBRARY.cases, *realistic_library(synthetic, seed=3).cases], LIBRARY.vocab)
+    config, docs = documents(case_entries(library), site.parent, ["about.md", "finder.md"])
+    rows = term_rows_of(config, pages_of(docs))
+    assert len(rows) > 2000
+    assert rows == term_rows(build_index({"config": config, "docs": docs}))

@@ -7,6 +7,7 @@ and runs the "nothing lost" check. `build_site` does the same for any library in
 folder, and `serve` puts a built site on localhost: the tests and the benchmarks use them."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
@@ -20,7 +21,7 @@ from .admin import build_admin
 from .invariant import check_site
 from .library import Library
 from .render import GENERATED, PageCache, Rendered, handwritten_pages, render_site
-from .search import copy_lunr, documents, index_files, write_index, write_user_dictionary
+from .search import case_entries, copy_lunr, documents, index_files, write_index, write_user_dictionary
 from .volumes import DOWNLOADS
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def generate_docs(library: Library, root: Path, cache: PageCache | None = None) 
 
 def index_files_of(library: Library, root: Path) -> dict[str, bytes]:
     """The search index files of the project at `root` (search.index_files)."""
-    return index_files(*documents(library, root, handwritten_pages(root / "docs")))
+    return index_files(*documents(case_entries(library), root, handwritten_pages(root / "docs")))
 
 
 def index_site(library: Library, root: Path, search_dir: Path) -> Path:
@@ -64,14 +65,14 @@ def install_index(staged: Path, search_dir: Path) -> None:
     staged.rmdir()
 
 
-def _index_worker(library: Library, root: Path, staged: Path) -> None:
+def _index_worker(entries: list[dict], root: Path, staged: Path) -> None:
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     shutil.rmtree(staged, ignore_errors=True)
-    index_site(library, root, staged)
+    write_index(staged, index_files(*documents(entries, root, handwritten_pages(root / "docs"))))
 
 
 def run_mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -95,8 +96,15 @@ def build(library: Library, root: Path, timings: dict | None = None) -> Path:
     timings["pages"] = time.perf_counter() - start
     shutil.rmtree(root / "docs" / "search", ignore_errors=True)  # `make serve`'s, perhaps stale
     staged = root / "build" / "search"
-    indexer = multiprocessing.get_context("fork").Process(target=_index_worker, args=(library, root, staged))
+    # The worker gets the entries, not the library: it touches nothing else of this process's
+    # memory, which stays shared with it (and frozen, so that its garbage collector does not
+    # write to every object and copy the pages).
+    entries = case_entries(library)
+    gc.freeze()
+    indexer = multiprocessing.get_context("fork").Process(target=_index_worker, args=(entries, root, staged))
     indexer.start()
+    gc.unfreeze()
+    del entries
     start = time.perf_counter()
     run = run_mkdocs(root)
     timings["mkdocs"] = time.perf_counter() - start

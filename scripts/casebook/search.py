@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import html
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -146,6 +147,55 @@ def build_index(data: dict) -> dict:
         doc = page_document(number, entries)
         builder.add(doc, {"boost": doc["boost"]} if "boost" in doc else None)
     return builder.build().serialize()
+
+
+def term_rows_of(config: dict, pages: list[tuple[str, list[dict]]]) -> list[list]:
+    """`term_rows(build_index(...))` without lunr.py's builder: the same rows, by term, with
+    the same term indexes and the same weights (lunr's BM25 with b = 0 and k1 = 1.2, the field
+    and document boosts, rounded to 3 places), kept in flat lists instead of lunr.py's dict per
+    posting — at 10,000 cases lunr.py's builder held most of a gigabyte. tests/test_search.py
+    checks that both give identical rows."""
+    fields = list(config["fields"])
+    boosts = [config["fields"][f].get("boost", 1) for f in fields]
+    separator = re.compile(config["separator"])
+    postings: dict[str, list] = {}  # term → [term index, [doc, tf, doc, tf, …] per field]
+    lengths: list[list[int]] = [[] for _ in fields]
+    doc_boosts = []
+    for number, (_, entries) in enumerate(pages):
+        doc = page_document(number, entries)
+        doc_boosts.append(doc.get("boost", 1))
+        for f, field in enumerate(fields):
+            tokens = tokenize(doc.get(field), separator)
+            lengths[f].append(len(tokens))
+            counts: dict[str, int] = {}
+            for token in tokens:  # first occurrence order: lunr numbers terms as it meets them
+                counts[token] = counts.get(token, 0) + 1
+            for term, tf in counts.items():
+                posting = postings.get(term)
+                if posting is None:
+                    posting = postings[term] = [len(postings), *([] for _ in fields)]
+                posting[1 + f] += (number, tf)
+    count, k1, b = len(pages), 1.2, 0
+    average = [sum(field) / len(field) if field else 0 for field in lengths]
+    rows = []
+    for term in sorted(postings):
+        index, *per_field = postings.pop(term)
+        with_term = sum(len(flat) // 2 for flat in per_field)
+        x = (count - with_term + 0.5) / (with_term + 0.5)
+        idf = math.log(1 + abs(x))
+        weighted = []
+        for f, flat in enumerate(per_field):
+            out = []
+            for i in range(0, len(flat), 2):
+                doc, tf = flat[i], flat[i + 1]
+                # lunr.builder.Builder._create_field_vectors, term for term (b = 0: no length norm)
+                score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (lengths[f][doc] / average[f])) + tf)
+                score *= boosts[f]
+                score *= doc_boosts[doc]
+                out += (doc, round(score, 3))
+            weighted.append(out)
+        rows.append([term, index, *weighted])
+    return rows
 
 
 def compact_entries(entries: list[dict]) -> list[dict]:
@@ -339,13 +389,16 @@ def handwritten_documents(root: Path, pages: list[str]) -> tuple[dict, list[dict
     return search, plugin.search_index.entries
 
 
-def documents(library: Library, root: Path, handwritten: list[str]) -> tuple[dict, list[dict]]:
+def case_entries(library: Library) -> list[dict]:
+    """Every case page's entries, unsegmented, in the order MkDocs builds the pages."""
+    return [entry for case in sorted(library.cases, key=lambda c: c.id) for entry in case_documents(case, library)]
+
+
+def documents(entries: list[dict], root: Path, handwritten: list[str]) -> tuple[dict, list[dict]]:
     """The search configuration and every indexed page's entries, segmented: the
-    hand-written pages, then the case pages, each in the order MkDocs builds them."""
+    hand-written pages, then the case pages (`case_entries`)."""
     config, docs = handwritten_documents(root, handwritten)
-    for case in sorted(library.cases, key=lambda c: c.id):
-        for entry in case_documents(case, library):
-            docs.append({**entry, "title": _segmented(entry["title"]), "text": _segmented(entry["text"])})
+    docs += [{**entry, "title": _segmented(entry["title"]), "text": _segmented(entry["text"])} for entry in entries]
     return config, docs
 
 
@@ -364,15 +417,17 @@ def index_files(config: dict, docs: list[dict]) -> dict[str, bytes]:
     """Everything under site/search/ the site's search reads, by path: the shards, the
     pages and the manifest; search_index.json, which Material's page script fetches on
     every page load, with the configuration only."""
+    from lunr import __TARGET_JS_VERSION__
+
     pages = pages_of(docs)
-    serialized = build_index({"config": config, "docs": docs})
-    shards = shard_rows(term_rows(serialized))
+    shards = shard_rows(term_rows_of(config, pages))
+    fields = list(config["fields"])
     keys = list(shards)
     files = {f"shards/{n}.json": _json(shards[key]) for n, key in enumerate(keys) if shards[key]}
     files |= {f"pages/{n}.json": _json(compact_entries(entries)) for n, (_, entries) in enumerate(pages)}
     files |= {f"t2s/{n}.json": _json(bucket) for n, bucket in enumerate(t2s_buckets(t2s_table()))}
     files[MANIFEST] = _json({
-        "version": serialized["version"], "config": config, "fields": serialized["fields"],
+        "version": __TARGET_JS_VERSION__, "config": config, "fields": fields,
         "keys": keys, "empty": [n for n, key in enumerate(keys) if not shards[key]], "t2s": T2S_BUCKETS})
     files[PREBUILT] = _json({"docs": [{"location": location} for location, _ in pages]})
     files["search_index.json"] = _json({"config": config, "docs": []})
