@@ -39,9 +39,10 @@ from .volumes import Volume, plan_volumes, read_digests, volume_digests, write_d
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
 MAX_PROCESSES = 2
-# A WeasyPrint process may grow with the documents it lays out: workers are replaced after this
-# many runs, which costs a second or two each.
-TASKS_PER_PROCESS = 6
+# A safety valve: workers are replaced after this many runs (a second or two each). A worker
+# rendering chunks of 40 cases stays at ~285 MB however many it renders (measured over 14); the
+# growth to ~670 MB once reported was a measuring artefact (see measure_pdf in scripts/bench.py).
+TASKS_PER_PROCESS = 30
 # Tagged (structure tree, marked content, /Lang from <html lang>, /Title from <title> shown as
 # the window title): what a screen reader needs.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
@@ -173,6 +174,9 @@ class VolumeJob:
         self.starts: dict[str, int] = {}  # anchor → page number (from 1) in the volume
         self.front_pages: int | None = None
         self.unwritten = {FRONT, *range(len(self.chunks))}
+        self.joiner = None
+        self.joined = 0  # chunks joined so far
+        self.finished = False
 
     def part(self, index: int) -> Path:
         return self.work / f"{self.volume.slug}-{'front' if index == FRONT else f'{index:06d}'}.pdf"
@@ -194,6 +198,7 @@ class VolumeJob:
             return []
         if index == FRONT_COUNT:
             self.front_pages = pages
+            self._advance()  # chunks written before the front matter was measured
         else:
             self.layouts[index] = (pages, anchors)
         if self.front_pages is None or len(self.layouts) < len(self.chunks):
@@ -209,21 +214,31 @@ class VolumeJob:
                      self.part(FRONT))]
 
     def written(self, index: int) -> bool:
-        """True when every part is written."""
+        """Joins what can be joined now; True when the volume is written."""
         self.unwritten.discard(index)
+        self._advance()
         return not self.unwritten
 
-    def join(self) -> Path:
-        from .pdfjoin import OutlineEntry, join
+    def _advance(self) -> None:
+        """The body's parts are joined in order as soon as they are written (and the length of
+        the front matter known), while the others are rendered; the front matter last."""
+        from .pdfjoin import Joiner, OutlineEntry
 
-        outline = [OutlineEntry(inert(section.title), self.starts[section.cases[0].id] - 1,
-                                [OutlineEntry(inert(case.title), self.starts[case.id] - 1) for case in section.cases])
-                   for section in self.volume.sections]
-        parts = [self.part(FRONT), *(self.part(n) for n in range(len(self.chunks)))]
-        join(parts, self.target, outline, running_text(self.volume.title))
-        for part in parts:
-            part.unlink()
-        return self.target
+        if self.front_pages is None:
+            return
+        if self.joiner is None:
+            self.joiner = Joiner(self.front_pages, running_text(self.volume.title))
+        while self.joined < len(self.chunks) and self.joined not in self.unwritten:
+            self.joiner.append(self.part(self.joined))
+            self.joined += 1
+        if self.joined == len(self.chunks) and FRONT not in self.unwritten and not self.finished:
+            outline = [OutlineEntry(inert(section.title), self.starts[section.cases[0].id] - 1,
+                                    [OutlineEntry(inert(case.title), self.starts[case.id] - 1) for case in section.cases])
+                       for section in self.volume.sections]
+            self.joiner.finish(self.part(FRONT), self.target, outline)
+            self.finished = True
+            for index in (FRONT, *range(len(self.chunks))):
+                self.part(index).unlink()
 
 
 def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) -> list[float]:
@@ -238,8 +253,7 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
             raise RuntimeError(f"PDF {slug} part {index} failed:\n{rest[0]}")
         if kind == "laid_out":
             return job.laid_out(index, *rest)
-        if job.written(index):
-            job.join()
+        job.written(index)
         return []
 
     if processes <= 1 or len(jobs) == 0:
@@ -249,7 +263,7 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
             messages: list = []
             renderer.run(pending.popleft(), messages.append)
             for message in messages:
-                pending.extend(handle(message))
+                pending.extendleft(reversed(handle(message)))  # the front matter next, as below
         return []
 
     context = multiprocessing.get_context("spawn")  # a fresh process: no inherited font or layout state
@@ -262,10 +276,20 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
 
     workers = [start_worker() for _ in range(processes)]
     peaks: list[float] = []
+    # Tasks are handed out one ahead of the workers, not all at once, so that a volume's front
+    # matter, due once its chunks are laid out, goes before the next volume's chunks: each
+    # volume is finished and its joined file let go of before the next is begun.
+    pending = deque(task for job in jobs for task in job.first())
+    in_flight = 0
+
+    def feed():
+        nonlocal in_flight
+        while pending and in_flight < processes + 1:
+            tasks.put(pending.popleft())
+            in_flight += 1
+
     try:
-        for job in jobs:
-            for task in job.first():
-                tasks.put(task)
+        feed()
         open_jobs = len(jobs)
         while open_jobs:
             try:
@@ -280,10 +304,12 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
                 retired.join()
                 workers = [w for w in workers if w is not retired] + [start_worker()]
                 continue
-            for task in handle(message):
-                tasks.put(task)
-            if message[0] == "written" and not by_slug[message[1]].unwritten:
-                open_jobs -= 1
+            pending.extendleft(reversed(handle(message)))
+            if message[0] == "written":
+                in_flight -= 1
+                if not by_slug[message[1]].unwritten:
+                    open_jobs -= 1
+            feed()
         for _ in workers:
             tasks.put(None)
         running = {worker.pid for worker in workers}
