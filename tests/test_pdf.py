@@ -424,3 +424,17 @@ def test_no_pdf_link_of_a_built_site_is_broken(tmp_path):
     assert pdf_missing_titles(site / "downloads" / theme.filename, theme) == []
     assert (work / "docs" / "downloads" / ".digests.json").is_file()
     assert not (site / "downloads" / ".digests.json").exists()  # the digests are not published
+
+
+def test_page_content_is_compacted_without_changing_what_is_drawn():
+    """Coordinates and colours to two decimals, zero adjustments between glyphs dropped; names
+    (which may hold digits and dots), integers and real kerning stay as they are."""
+    from scripts.casebook.pdfjoin import compact_content
+
+    content = (b"1 0 0 -1 0 841.889764 cm\nq\n/a1.0 gs\n0.717647 0.109804 0.109804 rg\n"
+               b"87.590551 197.88294 622.519685 26.066667 re\nf*\nQ\n/Span\n<</MCID 12>>\nBDC\nBT\n"
+               b"1 0 0 -1 83.590551 -101.15361 Tm\n/DFCEGX 14 Tf\n[<0016>0<000f>-40<0001>0.5<7e13>0<52ad>] TJ\nET\nEMC\n")
+    assert compact_content(content) == (
+        b"1 0 0 -1 0 841.88 cm\nq\n/a1.0 gs\n0.71 0.10 0.10 rg\n"
+        b"87.59 197.88 622.51 26.06 re\nf*\nQ\n/Span\n<</MCID 12>>\nBDC\nBT\n"
+        b"1 0 0 -1 83.59 -101.15 Tm\n/DFCEGX 14 Tf\n[<0016000f>-40<0001>0.5<7e1352ad>] TJ\nET\nEMC\n")
