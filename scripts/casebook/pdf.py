@@ -10,8 +10,9 @@ header and the page numbers are stamped when the parts are joined (`pdfjoin`). T
 matter (cover and table of contents) is laid out first with placeholder page numbers to learn
 its length, and last, once every chunk's page count is known, with the real ones.
 Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant) whose line spans the worker folds
-into their parents; `pdfjoin` (pikepdf) joins the parts into one structure tree with one subset
-per font for the whole file, and adds the outline.
+into their parents; the main process joins the chunks in order as they are written, while the
+others render, into one structure tree with one subset per font for the whole file, puts the
+front matter before them and adds the outline.
 """
 from __future__ import annotations
 

@@ -5,8 +5,10 @@ them with a plain page merge would keep a structure tree from the first part onl
 part's own subset of the CJK fonts (a 1,000-case volume came to 17.9 MB, most of it fonts).
 Here, with pikepdf (qpdf):
 
-- pages are appended and the parts' structure trees hang under one /Document element; the
+- the body's parts are appended as they are written, the front matter (rendered last) put
+  before them at the end; the parts' structure trees hang under one /Document element; the
   parent tree that maps marked content back to structure elements is renumbered part by part;
+  each part is closed once copied, so the joining process holds the joined file only;
 - every font that WeasyPrint embedded in several parts is replaced by one subset of the union of
   the glyphs the parts use. This works because WeasyPrint subsets with retained glyph ids and an
   identity CID → GID map, so glyph ids in the page content are the font's own and any superset
@@ -15,7 +17,9 @@ Here, with pikepdf (qpdf):
 - the running header and the page number are stamped on every page but the cover, as
   pagination artifacts (outside the structure tree, as PDF/UA wants them): the parts are laid
   out in parallel, before anyone knows on which page of the volume they start. Their glyphs,
-  shaped with HarfBuzz, join the shared subset of their font.
+  shaped with HarfBuzz, join the shared subset of their font;
+- `tidy_part`, run by the worker that rendered a part, folds WeasyPrint's line spans into their
+  parents and trims the page content's numbers to two decimals (`compact_content`).
 """
 from __future__ import annotations
 
