@@ -74,7 +74,7 @@ def missing_fonts() -> list[str]:
 
 def _inert(value):
     """Every value printed (before autoescaping): text without control characters and bidi
-    overrides; Markup (the project's own stylesheet, CSS strings) as it is."""
+    overrides; Markup (the project's own stylesheet) as it is."""
     return inert(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
