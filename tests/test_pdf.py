@@ -143,13 +143,100 @@ def test_poppler_is_installed():
     assert shutil.which("pdftotext") and shutil.which("pdffonts")
 
 
-def test_chunked_volume_numbers_pages_and_bookmarks_consistently(tmp_path):
-    """Rendered in chunks of 5 cases: printed page numbers run on across chunks, and every
-    bookmark and contents entry points at the page where its case begins."""
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory):
+    """A volume rendered in chunks of 5 cases by two worker processes (chunks finish in any
+    order), as `make pdf` renders large volumes."""
     volume = VOLUMES["theme-grassroots-unions"]
-    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01")
-    path = writer.write(volume, tmp_path / "v.pdf", chunk_cases=5)
     assert len(volume.cases) > 10  # several chunks
+    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01", processes=2)
+    path = writer.write(volume, tmp_path_factory.mktemp("chunked") / "v.pdf", chunk_cases=5)
+    return volume, path, writer
+
+
+def page_texts(path) -> list[str]:
+    """Each page's text as pdftotext lays it out."""
+    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                                                            check=True).stdout, flags=re.M).group(1))
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
+                           capture_output=True, text=True, check=True).stdout for n in range(1, pages + 1)]
+
+
+def test_stamped_header_and_page_number_on_every_page_but_the_cover(chunked):
+    """The running header (first line) and the page number (last line) are stamped after the
+    join: the number printed is the page's physical number, on the front matter and across
+    every chunk; the cover has neither."""
+    volume, path, _ = chunked
+    texts = page_texts(path)
+    lines = [[line.strip() for line in text.splitlines() if line.strip()] for text in texts]
+    assert lines[0][0] != volume.title and not any(line.isdigit() for line in lines[0])  # the cover
+    for number, page in enumerate(lines[1:], start=2):
+        assert page[0] == volume.title, number
+        assert page[-1] == str(number), number
+
+
+def test_stamped_text_is_a_pagination_artifact_outside_the_structure_tree(chunked):
+    """PDF/UA: header and number are marked /Artifact of type /Pagination, hold no marked-content
+    id, and their glyphs are in the one shared subset of the body font (text extracts)."""
+    import pikepdf
+
+    _, path, _ = chunked
+    with pikepdf.open(path) as pdf:
+        for number, page in enumerate(pdf.pages[1:], start=2):
+            stack, artifacts = [], []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) in ("BDC", "BMC"):
+                    stack.append(operands)
+                elif str(operator) == "EMC":
+                    stack.pop()
+                elif str(operator) == "Tj" and stack and str(stack[-1][0]) == "/Artifact" and len(stack[-1]) == 2:
+                    properties = stack[-1][1]
+                    artifacts.append((str(properties.Subtype), "/MCID" in properties, str(properties.Type)))
+            assert artifacts == [("/Header", False, "/Pagination"), ("/Footer", False, "/Pagination")], number
+            fonts = page.obj.Resources.Font
+            stamped = fonts["/FRun0"]
+            assert any(name != "/FRun0" and font.objgen == stamped.objgen for name, font in fonts.items()), \
+                "the stamp uses the body font's shared subset"
+
+
+def test_worker_processes_report_their_peak_memory(chunked):
+    _, _, writer = chunked
+    assert len(writer.worker_peaks_mb) >= 2 and all(100 < mb < 2000 for mb in writer.worker_peaks_mb)
+
+
+def test_chunks_laid_out_in_any_order_give_the_same_page_numbers(tmp_path):
+    """The front matter is rendered once every chunk's length is known, whatever order the chunks
+    finished in; each case starts after the front matter and all the pages of earlier chunks."""
+    volume = VOLUMES["theme-grassroots-unions"]
+
+    def starts(order):
+        job = pdf_module.VolumeJob(volume, tmp_path / "v.pdf", tmp_path, 5)
+        tasks = job.first()
+        assert [t.index for t in tasks] == [pdf_module.FRONT_COUNT, *range(len(job.chunks))]
+        out = []
+        for index in order:
+            if index == pdf_module.FRONT_COUNT:
+                out += job.laid_out(index, 3, {})
+            else:  # a page per case, and as many more pages as the chunk's number
+                chunk = job.chunks[index]
+                out += job.laid_out(index, len(chunk) + index, {case.id: n for n, (_, case) in enumerate(chunk)})
+        [front] = out
+        assert front.index == pdf_module.FRONT and front.target == job.part(pdf_module.FRONT)
+        return front.context["pages"]
+
+    chunks = list(range(len(pdf_module.VolumeJob(volume, tmp_path / "v.pdf", tmp_path, 5).chunks)))
+    forward = starts([pdf_module.FRONT_COUNT, *chunks])
+    assert forward == starts([*chunks[::-1], pdf_module.FRONT_COUNT])
+    ordered = [case for _, case in pdf_module.entries(volume)]
+    assert forward[ordered[0].id] == 3 + 1  # after the three pages of front matter
+    assert forward[ordered[1].id] == 3 + 2
+    assert forward[ordered[5].id] == 3 + 5 + 1  # first of the second chunk, after chunk 0's 5 pages
+    assert forward[ordered[10].id] == 3 + 5 + 6 + 1  # after chunk 1's 6 pages
+
+
+def test_chunked_volume_numbers_pages_and_bookmarks_consistently(chunked):
+    """Every bookmark and contents entry points at the page where its case begins."""
+    volume, path, _ = chunked
     reader = PdfReader(str(path))
     texts = [flat(p.extract_text()) for p in reader.pages]
     for index, text in enumerate(texts[1:], start=1):  # the cover has no number
@@ -210,14 +297,12 @@ def test_volume_is_tagged_with_language_and_title(pdfs, slug):
         assert len(list(structure_elements(document, "Table"))) >= 1
 
 
-def test_structure_tree_of_a_chunked_volume_maps_every_page(tmp_path):
+def test_structure_tree_of_a_chunked_volume_maps_every_page(chunked):
     """Joined from a front part and chunks of 5 cases: one structure tree, whose parent tree
     has one entry per page listing elements on that very page."""
     import pikepdf
 
-    volume = VOLUMES["theme-grassroots-unions"]
-    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01")
-    path = writer.write(volume, tmp_path / "v.pdf", chunk_cases=5)
+    volume, path, _ = chunked
     with pikepdf.open(path) as pdf:
         root = pdf.Root.StructTreeRoot
         nums = root.ParentTree.Nums
@@ -235,14 +320,12 @@ def test_structure_tree_of_a_chunked_volume_maps_every_page(tmp_path):
         assert kinds["/Document"] == 1 and kinds["/Span"] == 0
 
 
-def test_chunks_share_one_subset_of_each_font(tmp_path):
+def test_chunks_share_one_subset_of_each_font(chunked):
     """Four parts, each embedding its own subsets when rendered, end up with one font program
     per font, holding the glyphs of every part: the text of every page still extracts."""
     import pikepdf
 
-    volume = VOLUMES["theme-grassroots-unions"]
-    writer = pdf_module.VolumeWriter(LIBRARY, ROOT / "overrides" / "print", "2026-01-01")
-    path = writer.write(volume, tmp_path / "v.pdf", chunk_cases=5)
+    volume, path, _ = chunked
     rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     names = [row.split()[0].split("+", 1)[1] for row in rows]
     assert len(names) == len(set(names)) >= 2, rows
@@ -341,3 +424,17 @@ def test_no_pdf_link_of_a_built_site_is_broken(tmp_path):
     assert pdf_missing_titles(site / "downloads" / theme.filename, theme) == []
     assert (work / "docs" / "downloads" / ".digests.json").is_file()
     assert not (site / "downloads" / ".digests.json").exists()  # the digests are not published
+
+
+def test_page_content_is_compacted_without_changing_what_is_drawn():
+    """Coordinates and colours to two decimals, zero adjustments between glyphs dropped; names
+    (which may hold digits and dots), integers and real kerning stay as they are."""
+    from scripts.casebook.pdfjoin import compact_content
+
+    content = (b"1 0 0 -1 0 841.889764 cm\nq\n/a1.0 gs\n0.717647 0.109804 0.109804 rg\n"
+               b"87.590551 197.88294 622.519685 26.066667 re\nf*\nQ\n/Span\n<</MCID 12>>\nBDC\nBT\n"
+               b"1 0 0 -1 83.590551 -101.15361 Tm\n/DFCEGX 14 Tf\n[<0016>0<000f>-40<0001>0.5<7e13>0<52ad>] TJ\nET\nEMC\n")
+    assert compact_content(content) == (
+        b"1 0 0 -1 0 841.88 cm\nq\n/a1.0 gs\n0.71 0.10 0.10 rg\n"
+        b"87.59 197.88 622.51 26.06 re\nf*\nQ\n/Span\n<</MCID 12>>\nBDC\nBT\n"
+        b"1 0 0 -1 83.59 -101.15 Tm\n/DFCEGX 14 Tf\n[<0016000f>-40<0001>0.5<7e1352ad>] TJ\nET\nEMC\n")

@@ -4,13 +4,15 @@ WeasyPrint embeds Noto CJK as CID fonts, so the text of the PDFs copies and sear
 correctly (Chromium's print-to-PDF embeds Type 3 fonts and garbles part of the text).
 
 A volume is rendered in chunks of cases so that memory stays bounded however large the
-volume: each chunk is laid out, written and dropped; its first page number continues from the
-previous chunk. The front matter (cover and table of contents) is laid out first with
-placeholder page numbers to learn its length, and last with the real ones. Two worker
-processes share the work: chunk n starts as soon as chunk n-1 is laid out, so writing a chunk,
-other volumes and joining finished volumes overlap with the layout of the next chunk.
-Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant); `pdfjoin` (pikepdf) joins them
-into one structure tree with one subset per font for the whole file, and adds the outline.
+volume: each chunk is laid out, written and dropped. Chunks hold no page numbers, so all of
+them are rendered at once by two worker processes, both busy from the start; the running
+header and the page numbers are stamped when the parts are joined (`pdfjoin`). The front
+matter (cover and table of contents) is laid out first with placeholder page numbers to learn
+its length, and last, once every chunk's page count is known, with the real ones.
+Every part is a tagged PDF (WeasyPrint's PDF/UA-1 variant) whose line spans the worker folds
+into their parents; the main process joins the chunks in order as they are written, while the
+others render, into one structure tree with one subset per font for the whole file, puts the
+front matter before them and adds the outline.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import datetime
 import multiprocessing
 import os
 import queue
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -37,13 +40,25 @@ from .volumes import Volume, plan_volumes, read_digests, volume_digests, write_d
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
 MAX_PROCESSES = 2
-# A WeasyPrint process grows with each document it lays out (~340 MB after one chunk, ~570 MB
-# after 25): workers are replaced after this many runs, which costs a second or two each.
-TASKS_PER_PROCESS = 6
+# A safety valve: workers are replaced after this many runs (a second or two each). A worker
+# rendering chunks of 40 cases stays at ~285 MB however many it renders (measured over 14); the
+# growth to ~670 MB once reported was a measuring artefact (see measure_pdf in scripts/bench.py).
+TASKS_PER_PROCESS = 30
 # Tagged (structure tree, marked content, /Lang from <html lang>, /Title from <title> shown as
 # the window title): what a screen reader needs.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 PLACEHOLDER_PAGE = 9999  # as wide as any real page number, so the contents keep their length
+MM = 72 / 25.4
+# The running header (the volume's title) and the page number, stamped on every page but the
+# cover, in the margins of print.css's @page (22 mm top, 20 mm bottom): body font, grey.
+SERIF = "NotoSerifCJKsc-Regular"
+
+
+def running_text(volume_title: str):
+    from .pdfjoin import RunningText, Stamp
+
+    return Stamp((RunningText(inert(volume_title), SERIF, 8.5, 0.4, -12 * MM, "/Header"),
+                  RunningText("{page}", SERIF, 9, 0.267, 9 * MM, "/Footer")))
 
 
 class PdfError(Exception):
@@ -57,16 +72,9 @@ def missing_fonts() -> list[str]:
     return [f for f in REQUIRED_FONTS if f not in families]
 
 
-def css_string(text: str) -> Markup:
-    """A CSS string literal for a <style> block. Everything but plain ASCII letters, digits and
-    spaces becomes a six-digit escape, so no quote, backslash or `<` can end it early."""
-    return Markup('"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}"
-                                for c in inert(str(text))) + '"')
-
-
 def _inert(value):
     """Every value printed (before autoescaping): text without control characters and bidi
-    overrides; Markup (the project's own stylesheet, CSS strings) as it is."""
+    overrides; Markup (the project's own stylesheet) as it is."""
     return inert(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
@@ -74,7 +82,6 @@ def make_environment(template_dir: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(template_dir), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, finalize=_inert)
     env.filters["figure"] = format_metric
-    env.filters["css_string"] = css_string
     env.filters["nest_quotes"] = nest_quotes
     return env
 
@@ -111,7 +118,7 @@ class Renderer:
 
     def run(self, task: Task, report) -> None:
         """report(("laid_out", slug, index, pages, {anchor: page index})) as soon as the layout
-        is known, so that the next chunk can start, then report(("written", slug, index))."""
+        is known (the front matter may then start), then report(("written", slug, index))."""
         document = self.render(task.template, **task.context)
         anchors: dict[str, int] = {}
         for number, page in enumerate(document.pages):
@@ -120,7 +127,10 @@ class Renderer:
         report(("laid_out", task.volume, task.index, len(document.pages), anchors))
         if task.target is not None:
             document.write_pdf(task.target, **PDF_OPTIONS)
-        del document
+            del document
+            from .pdfjoin import tidy_part
+
+            tidy_part(task.target)  # here, in parallel, rather than in the joining process
         report(("written", task.volume, task.index))
 
 
@@ -129,13 +139,18 @@ def _worker(renderer_args: tuple, tasks, results) -> None:
     for _ in range(TASKS_PER_PROCESS):
         task = tasks.get()
         if task is None:
+            results.put(("retired", "", os.getpid(), peak_rss_mb()))
             return
         try:
             renderer.run(task, results.put)
         except BaseException:  # noqa: BLE001 - handed to the parent, which stops the build
             results.put(("failed", task.volume, task.index, traceback.format_exc()))
             return
-    results.put(("retired", "", os.getpid()))
+    results.put(("retired", "", os.getpid(), peak_rss_mb()))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def entries(volume: Volume) -> list[tuple[str | None, object]]:
@@ -147,70 +162,89 @@ def entries(volume: Volume) -> list[tuple[str | None, object]]:
 
 
 class VolumeJob:
-    """The chain of WeasyPrint runs for one volume. Chunk n starts when chunk n-1 is laid out
-    (its first page number is then known); chunks are written and volumes laid out meanwhile."""
+    """The WeasyPrint runs for one volume: the front matter measured, every chunk (at once, in
+    any order), then the front matter with the page on which each case starts."""
 
     def __init__(self, volume: Volume, target: Path, work: Path, chunk_cases: int):
         self.volume, self.target, self.work = volume, target, work
         all_entries = entries(volume)
         self.chunks = [all_entries[n:n + chunk_cases] for n in range(0, len(all_entries), chunk_cases)]
-        # chunks print only the running header: no need to send every case to every process
+        # chunks print no volume-wide data: no need to send every case to every process
         self.header = replace(volume, cases=[], sections=[])
-        self.starts: dict[str, int] = {}
-        self.front_pages = 0
-        self.next_page = 0
+        self.layouts: dict[int, tuple[int, dict[str, int]]] = {}  # index → pages, anchors
+        self.starts: dict[str, int] = {}  # anchor → page number (from 1) in the volume
+        self.front_pages: int | None = None
         self.unwritten = {FRONT, *range(len(self.chunks))}
+        self.joiner = None
+        self.joined = 0  # chunks joined so far
+        self.finished = False
 
     def part(self, index: int) -> Path:
         return self.work / f"{self.volume.slug}-{'front' if index == FRONT else f'{index:06d}'}.pdf"
 
-    def first(self) -> Task:
+    def first(self) -> list[Task]:
         placeholders = {c.id: PLACEHOLDER_PAGE for c in self.volume.cases}
-        return Task(self.volume.slug, FRONT_COUNT, "front.html", {"volume": self.volume, "pages": placeholders}, None)
+        return [Task(self.volume.slug, FRONT_COUNT, "front.html", {"volume": self.volume, "pages": placeholders}, None),
+                *(self.chunk(index) for index in range(len(self.chunks)))]
 
     def chunk(self, index: int) -> Task:
-        return Task(self.volume.slug, index, "chunk.html",
-                    {"volume": self.header, "entries": self.chunks[index], "first_page": self.next_page},
+        return Task(self.volume.slug, index, "chunk.html", {"volume": self.header, "entries": self.chunks[index]},
                     self.part(index))
 
     def laid_out(self, index: int, pages: int, anchors: dict[str, int]) -> list[Task]:
         """The tasks that can start now."""
-        if index == FRONT_COUNT:
-            self.front_pages, self.next_page = pages, pages + 1
-            return [self.chunk(0)]
         if index == FRONT:
             if pages != self.front_pages:
                 raise RuntimeError("table of contents changed length with real page numbers")
             return []
-        for anchor, number in anchors.items():
-            self.starts.setdefault(anchor, self.next_page + number)
-        self.next_page += pages
-        if index + 1 < len(self.chunks):
-            return [self.chunk(index + 1)]
+        if index == FRONT_COUNT:
+            self.front_pages = pages
+            self._advance()  # chunks written before the front matter was measured
+        else:
+            self.layouts[index] = (pages, anchors)
+        if self.front_pages is None or len(self.layouts) < len(self.chunks):
+            return []
+        next_page = self.front_pages + 1
+        for chunk in range(len(self.chunks)):
+            pages, anchors = self.layouts[chunk]
+            for anchor, number in anchors.items():
+                self.starts.setdefault(anchor, next_page + number)
+            next_page += pages
         pages_of = {c.id: self.starts[c.id] for c in self.volume.cases}
         return [Task(self.volume.slug, FRONT, "front.html", {"volume": self.volume, "pages": pages_of},
                      self.part(FRONT))]
 
     def written(self, index: int) -> bool:
-        """True when every part is written."""
+        """Joins what can be joined now; True when the volume is written."""
         self.unwritten.discard(index)
+        self._advance()
         return not self.unwritten
 
-    def join(self) -> Path:
-        from .pdfjoin import OutlineEntry, join
+    def _advance(self) -> None:
+        """The body's parts are joined in order as soon as they are written (and the length of
+        the front matter known), while the others are rendered; the front matter last."""
+        from .pdfjoin import Joiner, OutlineEntry
 
-        outline = [OutlineEntry(inert(section.title), self.starts[section.cases[0].id] - 1,
-                                [OutlineEntry(inert(case.title), self.starts[case.id] - 1) for case in section.cases])
-                   for section in self.volume.sections]
-        parts = [self.part(FRONT), *(self.part(n) for n in range(len(self.chunks)))]
-        join(parts, self.target, outline)
-        for part in parts:
-            part.unlink()
-        return self.target
+        if self.front_pages is None:
+            return
+        if self.joiner is None:
+            self.joiner = Joiner(self.front_pages, running_text(self.volume.title))
+        while self.joined < len(self.chunks) and self.joined not in self.unwritten:
+            self.joiner.append(self.part(self.joined))
+            self.joined += 1
+        if self.joined == len(self.chunks) and FRONT not in self.unwritten and not self.finished:
+            outline = [OutlineEntry(inert(section.title), self.starts[section.cases[0].id] - 1,
+                                    [OutlineEntry(inert(case.title), self.starts[case.id] - 1) for case in section.cases])
+                       for section in self.volume.sections]
+            self.joiner.finish(self.part(FRONT), self.target, outline)
+            self.finished = True
+            for index in (FRONT, *range(len(self.chunks))):
+                self.part(index).unlink()
 
 
-def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) -> None:
-    """Run every job's chain, in this process or in `processes` worker processes."""
+def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) -> list[float]:
+    """Run every job, in this process or in `processes` worker processes. Returns the peak
+    resident memory (MB) of each worker process that ran."""
     by_slug = {job.volume.slug: job for job in jobs}
 
     def handle(message) -> list[Task]:
@@ -220,19 +254,18 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
             raise RuntimeError(f"PDF {slug} part {index} failed:\n{rest[0]}")
         if kind == "laid_out":
             return job.laid_out(index, *rest)
-        if job.written(index):
-            job.join()
+        job.written(index)
         return []
 
     if processes <= 1 or len(jobs) == 0:
         renderer = Renderer(*renderer_args)
-        pending = deque(job.first() for job in jobs)
+        pending = deque(task for job in jobs for task in job.first())
         while pending:
             messages: list = []
             renderer.run(pending.popleft(), messages.append)
             for message in messages:
-                pending.extend(handle(message))
-        return
+                pending.extendleft(reversed(handle(message)))  # the front matter next, as below
+        return []
 
     context = multiprocessing.get_context("spawn")  # a fresh process: no inherited font or layout state
     tasks, results = context.Queue(), context.Queue()
@@ -243,9 +276,21 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
         return worker
 
     workers = [start_worker() for _ in range(processes)]
+    peaks: list[float] = []
+    # Tasks are handed out one ahead of the workers, not all at once, so that a volume's front
+    # matter, due once its chunks are laid out, goes before the next volume's chunks: each
+    # volume is finished and its joined file let go of before the next is begun.
+    pending = deque(task for job in jobs for task in job.first())
+    in_flight = 0
+
+    def feed():
+        nonlocal in_flight
+        while pending and in_flight < processes + 1:
+            tasks.put(pending.popleft())
+            in_flight += 1
+
     try:
-        for job in jobs:
-            tasks.put(job.first())
+        feed()
         open_jobs = len(jobs)
         while open_jobs:
             try:
@@ -256,17 +301,27 @@ def render_volumes(jobs: list[VolumeJob], renderer_args: tuple, processes: int) 
                 continue
             if message[0] == "retired":
                 retired = next(w for w in workers if w.pid == message[2])
+                peaks.append(message[3])
                 retired.join()
                 workers = [w for w in workers if w is not retired] + [start_worker()]
                 continue
-            for task in handle(message):
-                tasks.put(task)
-            if message[0] == "written" and not by_slug[message[1]].unwritten:
-                open_jobs -= 1
+            pending.extendleft(reversed(handle(message)))
+            if message[0] == "written":
+                in_flight -= 1
+                if not by_slug[message[1]].unwritten:
+                    open_jobs -= 1
+            feed()
         for _ in workers:
             tasks.put(None)
+        running = {worker.pid for worker in workers}
+        while running:  # each worker says once that it ends, with its peak memory
+            message = results.get(timeout=60)
+            if message[0] == "retired":
+                running.discard(message[2])
+                peaks.append(message[3])
         for worker in workers:
             worker.join()
+        return peaks
     finally:
         for worker in workers:
             if worker.is_alive():
@@ -279,11 +334,12 @@ class VolumeWriter:
     def __init__(self, library: Library, template_dir: Path, generated: str, processes: int = 1):
         self.renderer_args = (template_dir, {s.id: s for s in library.vocab.sources}, generated)
         self.processes = processes
+        self.worker_peaks_mb: list[float] = []  # of the last write_all, for the benchmark
 
     def write_all(self, targets: list[tuple[Volume, Path]], chunk_cases: int = CHUNK_CASES) -> list[Path]:
         with tempfile.TemporaryDirectory() as tmp:
             jobs = [VolumeJob(volume, target, Path(tmp), chunk_cases) for volume, target in targets]
-            render_volumes(jobs, self.renderer_args, self.processes)
+            self.worker_peaks_mb = render_volumes(jobs, self.renderer_args, self.processes)
         return [target for _, target in targets]
 
     def write(self, volume: Volume, target: Path, chunk_cases: int = CHUNK_CASES) -> Path:
@@ -292,14 +348,16 @@ class VolumeWriter:
 
 def default_processes() -> int:
     """Both cores of the build machines; no more, since each WeasyPrint process holds the CJK
-    fonts and a chunk's layout (~400 MB) and the whole run is kept under 1 GB."""
+    fonts and a chunk's layout (~300 MB) and the whole run is kept under 1 GB."""
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0))))
 
 
 def write_volumes(library: Library, out_dir: Path, template_dir: Path,
-                  only: set[str] | None = None, processes: int | None = None) -> list[Path]:
+                  only: set[str] | None = None, processes: int | None = None,
+                  stats: dict | None = None) -> list[Path]:
     """The volumes' PDFs in `out_dir` (all, or those in `only`); a volume whose file was made
-    from what it holds now (its digest, see volumes.py) is kept as it is."""
+    from what it holds now (its digest, see volumes.py) is kept as it is. `stats` receives
+    "worker_peaks_mb", the peak memory of each worker process (for the benchmark)."""
     lacking = missing_fonts()
     if lacking:
         raise PdfError(f"未找到中文字体 {'、'.join(lacking)}，无法生成 PDF（否则汉字会显示为方框）。"
@@ -317,6 +375,8 @@ def write_volumes(library: Library, out_dir: Path, template_dir: Path,
     writer = VolumeWriter(library, template_dir, datetime.date.today().isoformat(),
                           default_processes() if processes is None else processes)
     writer.write_all([(volume, targets[volume.slug]) for volume in stale])
+    if stats is not None:
+        stats["worker_peaks_mb"] = writer.worker_peaks_mb
     recorded.update({v.slug: digests[v.slug] for v in stale})
     if not only:  # volumes that no longer exist (a theme without cases) leave the site
         planned = {v.slug for v in plan}

@@ -5,13 +5,21 @@ them with a plain page merge would keep a structure tree from the first part onl
 part's own subset of the CJK fonts (a 1,000-case volume came to 17.9 MB, most of it fonts).
 Here, with pikepdf (qpdf):
 
-- pages are appended and the parts' structure trees hang under one /Document element; the
+- the body's parts are appended as they are written, the front matter (rendered last) put
+  before them at the end; the parts' structure trees hang under one /Document element; the
   parent tree that maps marked content back to structure elements is renumbered part by part;
+  each part is closed once copied, so the joining process holds the joined file only;
 - every font that WeasyPrint embedded in several parts is replaced by one subset of the union of
   the glyphs the parts use. This works because WeasyPrint subsets with retained glyph ids and an
   identity CID → GID map, so glyph ids in the page content are the font's own and any superset
   serves every part. The subset is cut from the installed font file (found by its PostScript
-  name through fontconfig) with HarfBuzz, as WeasyPrint does.
+  name through fontconfig) with HarfBuzz, as WeasyPrint does;
+- the running header and the page number are stamped on every page but the cover, as
+  pagination artifacts (outside the structure tree, as PDF/UA wants them): the parts are laid
+  out in parallel, before anyone knows on which page of the volume they start. Their glyphs,
+  shaped with HarfBuzz, join the shared subset of their font;
+- `tidy_part`, run by the worker that rendered a part, folds WeasyPrint's line spans into their
+  parents and trims the page content's numbers to two decimals (`compact_content`).
 """
 from __future__ import annotations
 
@@ -37,58 +45,164 @@ class OutlineEntry:
     children: list[OutlineEntry] = field(default_factory=list)
 
 
-def join(parts: list[Path], target: Path, outline: list[OutlineEntry]) -> None:
-    """Write `parts` (tagged PDFs from WeasyPrint, in order) as one file. The first part's
-    catalog (language, metadata, viewer preferences) and document information are kept."""
-    with pikepdf.open(parts[0]) as pdf:
-        root = pdf.Root.StructTreeRoot
-        document = root.K[0]
-        nums = root.ParentTree.Nums
-        next_key = _next_parent_key(nums)
-        opened = []  # kept open until saved: their objects are copied lazily by qpdf
-        for path in parts[1:]:
-            part = pikepdf.open(path)
-            opened.append(part)
-            first_new = len(pdf.pages)
-            pdf.pages.extend(part.pages)
-            part_root = part.Root.StructTreeRoot
-            # Copied after the pages, so the /Pg references of the elements land on the copies.
-            for kid in part_root.K[0].K:
-                kid = pdf.copy_foreign(kid)
-                kid.P = document
-                document.K.append(kid)
-            part_nums = part_root.ParentTree.Nums
-            old_document = pdf.copy_foreign(part_root.K[0])
-            for i in range(0, len(part_nums), 2):
-                nums.append(int(part_nums[i]) + next_key)
-                parents = _copy(pdf, part_nums[i + 1])
-                nums.append(parents)
-                # WeasyPrint leaves the running header's and page number's elements out of its
-                # tree (parent /Document, not among its kids); point them at the joined one, or
-                # they keep the part's whole old tree in the file
-                for element in parents if isinstance(parents, Array) else []:
-                    while isinstance(element, Dictionary) and element.get("/P") is not None:
-                        if element.P.objgen == old_document.objgen:
-                            element.P = document
-                            break
-                        if element.P.get("/Type") != "/StructElem":
-                            break
-                        element = element.P
-            for page in pdf.pages[first_new:]:
-                if "/StructParents" in page.obj:
-                    page.obj.StructParents = int(page.obj.StructParents) + next_key
-                for annotation in page.obj.get("/Annots", []):
-                    if "/StructParent" in annotation:
-                        annotation.StructParent = int(annotation.StructParent) + next_key
-            next_key += _next_parent_key(part_nums)
-        root.ParentTreeNextKey = next_key
+@dataclass(frozen=True)
+class RunningText:
+    """A line stamped on each page: `text` ("{page}" stands for the page number), centred,
+    its baseline `baseline` pt above the bottom edge (from the top edge when negative)."""
+    text: str
+    font: str        # PostScript name of an installed font the parts already embed
+    size: float      # pt
+    gray: float      # fill, 0 black to 1 white
+    baseline: float
+    role: str        # /Header or /Footer
+
+
+@dataclass(frozen=True)
+class Stamp:
+    lines: tuple[RunningText, ...]
+    skip: int = 1  # pages at the start left blank (the cover)
+
+
+class Joiner:
+    """Joins the parts of one volume as they are written: the body's parts in order, then the
+    front matter, put before them (it is rendered last, when the body's page numbers are known).
+    The first body part's catalog (language, metadata, viewer preferences) and document
+    information are kept. Every other part is closed as soon as it is copied, so that only the
+    joined file is held: what qpdf would read from it later (its page content, its fonts) is read
+    before, and its fonts are replaced by the shared ones."""
+
+    def __init__(self, front_pages: int, stamp: Stamp | None = None):
+        self.front_pages, self.stamp = front_pages, stamp
+        self.fonts = _Fonts()
+        self.pdf: pikepdf.Pdf | None = None
+
+    def append(self, path: Path) -> None:
+        """The next part of the body."""
+        if self.pdf is None:
+            self.pdf = pikepdf.open(path)
+            root = self.pdf.Root.StructTreeRoot
+            self.document, self.nums = root.K[0], root.ParentTree.Nums
+            self.next_key = _next_parent_key(self.nums)
+            self._finish_pages(0, len(self.pdf.pages), self.front_pages)
+            return
+        with pikepdf.open(path) as part:
+            first = len(self.pdf.pages)
+            self.pdf.pages.extend(part.pages)
+            self._graft(part, first, len(self.pdf.pages))
+            self._finish_pages(first, len(self.pdf.pages), self.front_pages)
+
+    def finish(self, front: Path, target: Path, outline: list[OutlineEntry]) -> None:
+        """The front matter put first, the fonts shared, the outline added; written to `target`."""
+        pdf = self.pdf
+        try:
+            with pikepdf.open(front) as part:
+                if len(part.pages) != self.front_pages:
+                    raise RuntimeError("the front matter does not have the length its page numbers assumed")
+                for index, page in enumerate(part.pages):
+                    pdf.pages.insert(index, page)
+                self._graft(part, 0, self.front_pages, first=True)
+                self._finish_pages(0, self.front_pages, 0)
+            pdf.Root.StructTreeRoot.ParentTreeNextKey = self.next_key
+            shared = self.fonts.share(pdf)
+            lines = self.stamp.lines if self.stamp else ()
+            stamp_fonts = list(dict.fromkeys(line.font for line in lines))
+            missing = [font for font in stamp_fonts if font not in shared]
+            if missing:
+                raise ValueError(f"fonts to stamp with are not embedded or not installed: {missing}")
+            for page in pdf.pages[self.stamp.skip:] if self.stamp else []:
+                if "/Resources" not in page.obj:
+                    page.obj.Resources = Dictionary()
+                if "/Font" not in page.obj.Resources:
+                    page.obj.Resources.Font = Dictionary()
+                for number, font in enumerate(stamp_fonts):
+                    page.obj.Resources.Font[Name(f"{STAMP_FONT}{number}")] = shared[font]
+            with pdf.open_outline() as tree:
+                tree.root.extend(_outline_items(outline))
+            pikepdf.settings.set_flate_compression_level(9)  # 0.4% smaller, no slower here
+            try:
+                pdf.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            finally:
+                pikepdf.settings.set_flate_compression_level(-1)
+        finally:
+            pdf.close()
+
+    def _graft(self, part: pikepdf.Pdf, start: int, end: int, first: bool = False) -> None:
+        """The structure of `part`, whose pages are now pages start…end-1: its elements under the
+        /Document (before the others when `first`), its parent tree numbered after ours."""
+        pdf, document = self.pdf, self.document
+        part_root = part.Root.StructTreeRoot
+        # Copied after the pages, so the /Pg references of the elements land on the copies.
+        kids = []
+        for kid in part_root.K[0].K:
+            kid = pdf.copy_foreign(kid)
+            kid.P = document
+            kids.append(kid)
+        document.K = Array(kids + list(document.K)) if first else Array(list(document.K) + kids)
+        part_nums = part_root.ParentTree.Nums
+        for i in range(0, len(part_nums), 2):
+            self.nums.append(int(part_nums[i]) + self.next_key)
+            self.nums.append(_copy(pdf, part_nums[i + 1]))
+        for page in pdf.pages[start:end]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + self.next_key
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + self.next_key
+        self.next_key += _next_parent_key(part_nums)
+
+    def _finish_pages(self, start: int, end: int, numbered_after: int) -> None:
+        """Pages start…end-1, just copied: their fonts noted, the running lines stamped (which
+        also reads their content into the joined file); page i is number numbered_after + i + 1."""
+        for index in range(start, end):
+            page = self.pdf.pages[index]
+            self.fonts.note(page)
+            number = numbered_after + index + 1
+            if self.stamp and number > self.stamp.skip:
+                _stamp_page(page, number, self.stamp, self.fonts)
+            else:
+                page.contents_coalesce()
+                content = page.obj.Contents
+                content.write(content.read_bytes())
+
+
+def join(parts: list[Path], target: Path, outline: list[OutlineEntry], stamp: Stamp | None = None) -> None:
+    """Write `parts` (the front matter, then the body's parts, tidied by `tidy_part`) as one file."""
+    with pikepdf.open(parts[0]) as front:
+        front_pages = len(front.pages)
+    joiner = Joiner(front_pages, stamp)
+    for path in parts[1:]:
+        joiner.append(path)
+    joiner.finish(parts[0], target, outline)
+
+
+def tidy_part(path: Path) -> None:
+    """A part as WeasyPrint wrote it, with its line spans folded (`flatten_spans`) and its page
+    content compacted (`compact_content`): done by the process that rendered it, in parallel
+    with the others, so that the joining process neither spends the time nor holds the spans."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         flatten_spans(pdf)
-        share_fonts(pdf)
-        with pdf.open_outline() as tree:
-            tree.root.extend(_outline_items(outline))
-        pdf.save(target, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        for part in opened:
-            part.close()
+        for page in pdf.pages:
+            page.contents_coalesce()
+            page.obj.Contents.write(compact_content(page.obj.Contents.read_bytes()))
+        # no object streams: the file is read once, soon
+        pdf.save(path, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+
+
+# A real number's digits after the second decimal (not inside a name such as /a1.0): WeasyPrint
+# writes six, in units of 0.75 pt, so the rest is under 0.0075 pt (2.6 µm) — 4% of the page
+# content after compression.
+EXCESS_DIGITS = re.compile(rb"(?<![\w./])(-?\d*\.\d{2})\d+")
+TJ_ARRAY = re.compile(rb"\[[^\]]*\]\s*TJ")
+ZERO_KERN = re.compile(rb"([0-9a-fA-F])>0<([0-9a-fA-F])")  # <0012>0<0034> → <00120034>
+
+
+def compact_content(content: bytes) -> bytes:
+    """WeasyPrint's page content with coordinates and colours to two decimals and the zero
+    adjustments between the glyphs of a TJ array dropped. Safe for its output: text is drawn
+    from hex strings, which hold no `.` and no `[`; there are no inline images."""
+    content = EXCESS_DIGITS.sub(rb"\1", content)
+    return TJ_ARRAY.sub(lambda array: ZERO_KERN.sub(rb"\1\2", array.group(0)), content)
+
 
 
 def _copy(pdf: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
@@ -203,53 +317,72 @@ class _FontGroup:
     to_unicode: dict[int, bytes] = field(default_factory=dict)
 
 
-def share_fonts(pdf: pikepdf.Pdf) -> int:
-    """Replace the per-part subsets of each font by one; returns the number of fonts shared."""
-    groups: dict[str, _FontGroup] = {}
-    names_by_stream: dict[tuple[int, int], str | None] = {}
-    resources = []
-    for page in pdf.pages:
+class _Fonts:
+    """The fonts of the joined file, noted page by page while each part is open; `share`
+    replaces the per-part subsets of each font by one."""
+
+    def __init__(self):
+        self.groups: dict[str, _FontGroup] = {}
+        self.names_by_stream: dict[tuple[int, int], str | None] = {}
+        self.known: set[tuple[int, int]] = set()
+        self.resources: list[pikepdf.Object] = []
+        self.extra: dict[str, dict[int, tuple[float, bytes]]] = {}  # see add
+
+    def note(self, page: pikepdf.Page) -> None:
         fonts = page.obj.get("/Resources", Dictionary()).get("/Font")
         if fonts is None:
-            continue
-        resources.append(fonts)
+            return
+        self.resources.append(fonts)
         for font in fonts.values():
+            if font.objgen in self.known:
+                continue
+            self.known.add(font.objgen)
             stream = _font_file(font)
             if stream is None:
                 continue
             key = stream.objgen
-            if key not in names_by_stream:
-                names_by_stream[key] = _postscript_name(bytes(stream.read_bytes()))
-            name = names_by_stream[key]
+            if key not in self.names_by_stream:
+                self.names_by_stream[key] = _postscript_name(bytes(stream.read_bytes()))
+            name = self.names_by_stream[key]
             if name is None:
                 continue
-            group = groups.setdefault(name, _FontGroup(name))
-            if not any(font.objgen == known.objgen for known in group.fonts):
-                group.fonts.append(font)
-    replacements: dict[tuple[int, int], pikepdf.Object] = {}
-    for group in groups.values():
-        if len(group.fonts) < 2 or installed_font(group.postscript_name) is None:
-            continue
-        for font in group.fonts:
-            group.widths.update({k: v for k, v in _widths(font.DescendantFonts[0].W).items()
-                                 if k not in group.widths})
+            group = self.groups.setdefault(name, _FontGroup(name))
+            group.fonts.append(font)
+            for gid, width in _widths(font.DescendantFonts[0].W).items():
+                group.widths.setdefault(gid, width)
             for gid, text in _to_unicode(font.ToUnicode.read_bytes()).items():
                 group.to_unicode.setdefault(gid, text)
-        shared = _shared_font(pdf, group)
-        for font in group.fonts:
-            replacements[font.objgen] = shared
-    if not replacements:
-        return 0
-    seen = set()
-    for fonts in resources:
-        if fonts.objgen != (0, 0) and fonts.objgen in seen:
-            continue
-        seen.add(fonts.objgen)
-        for name in list(fonts.keys()):
-            font = fonts[name]
-            if font.objgen in replacements:
-                fonts[name] = replacements[font.objgen]
-    return len({id(v) for v in replacements.values()})
+
+    def add(self, postscript_name: str, glyphs: tuple[tuple[int, float, str], ...]) -> None:
+        """Glyphs (gid, width, text) drawn outside the parts' own text."""
+        extra = self.extra.setdefault(postscript_name, {})
+        for gid, width, chars in glyphs:
+            extra.setdefault(gid, (width, chars.encode("utf-16-be").hex().encode()))
+
+    def share(self, pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
+        """The shared font of each group, by PostScript name, put in place of the parts' own."""
+        replacements: dict[tuple[int, int], pikepdf.Object] = {}
+        out = {}
+        for group in self.groups.values():
+            extra = self.extra.get(group.postscript_name, {})
+            if (len(group.fonts) < 2 and not extra) or installed_font(group.postscript_name) is None:
+                continue
+            for gid, (width, text) in extra.items():
+                group.widths.setdefault(gid, width)
+                group.to_unicode.setdefault(gid, text)
+            shared = out[group.postscript_name] = _shared_font(pdf, group)
+            for font in group.fonts:
+                replacements[font.objgen] = shared
+        seen = set()
+        for fonts in self.resources:
+            if fonts.objgen != (0, 0) and fonts.objgen in seen:
+                continue
+            seen.add(fonts.objgen)
+            for name in list(fonts.keys()):
+                font = fonts[name]
+                if font.objgen in replacements:
+                    fonts[name] = replacements[font.objgen]
+        return out
 
 
 def _font_file(font: pikepdf.Object) -> pikepdf.Object | None:
@@ -364,3 +497,57 @@ def _cmap(to_unicode: dict[int, bytes]) -> bytes:
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
+
+
+# -- running header and page numbers ---------------------------------------------------------
+STAMP_FONT = Name("/FRun")
+
+
+@lru_cache(maxsize=None)
+def _hb_font(postscript_name: str):
+    import uharfbuzz as hb
+
+    path, index = installed_font(postscript_name)
+    face = hb.Face(hb.Blob.from_file_path(path), index)
+    return hb.Font(face), face.upem
+
+
+@lru_cache(maxsize=4096)
+def shape(postscript_name: str, text: str) -> tuple[tuple[int, float, str], ...]:
+    """(glyph id, advance in 1/1000 em, the text it stands for) as HarfBuzz sets `text`."""
+    import uharfbuzz as hb
+
+    font, upem = _hb_font(postscript_name)
+    buffer = hb.Buffer()
+    buffer.add_str(text)
+    buffer.guess_segment_properties()
+    hb.shape(font, buffer, {})
+    infos, positions = buffer.glyph_infos, buffer.glyph_positions
+    clusters = sorted({info.cluster for info in infos}) + [len(text)]
+    out = []
+    for info, position in zip(infos, positions):
+        end = clusters[clusters.index(info.cluster) + 1]
+        out.append((info.codepoint, position.x_advance * 1000 / upem, text[info.cluster:end]))
+    return tuple(out)
+
+
+def _stamp_page(page: pikepdf.Page, number: int, stamp: Stamp, fonts: _Fonts) -> None:
+    """The page's content wrapped in q … Q (WeasyPrint leaves its flipped coordinates in place),
+    then the running lines drawn as pagination artifacts in the fonts named /FRun0, /FRun1…
+    (put in the page's resources once the shared fonts exist)."""
+    box = [float(v) for v in page.mediabox]
+    width, height = box[2] - box[0], box[3] - box[1]
+    names = {font: Name(f"{STAMP_FONT}{n}") for n, font in enumerate(dict.fromkeys(line.font for line in stamp.lines))}
+    ops = []
+    for line in stamp.lines:
+        glyphs = shape(line.font, line.text.replace("{page}", str(number)))
+        fonts.add(line.font, glyphs)
+        advance = sum(w for _, w, _ in glyphs) * line.size / 1000
+        x = box[0] + (width - advance) / 2
+        y = box[1] + (line.baseline if line.baseline >= 0 else height + line.baseline)
+        hexed = "".join(f"{gid:04x}" for gid, _, _ in glyphs)
+        ops.append(f"/Artifact <</Type /Pagination /Subtype {line.role}>> BDC\n"
+                   f"BT {names[line.font]} {line.size:g} Tf {line.gray:g} g {x:.2f} {y:.2f} Td <{hexed}> Tj ET\nEMC\n")
+    page.contents_coalesce()
+    content = page.obj.Contents
+    content.write(b"q\n" + content.read_bytes() + b"\nQ\n" + "".join(ops).encode("ascii"))
