@@ -135,8 +135,18 @@ def _too_many_digits(text: str) -> bool:
     return sum(ch.isdigit() for ch in text.split("e")[0].split("E")[0]) > MAX_DIGITS
 
 
-_Loader.add_constructor(_INT_TAG, lambda loader, node: _number(_INT_TAG, node.value))
-_Loader.add_constructor(_FLOAT_TAG, lambda loader, node: _number(_FLOAT_TAG, node.value))
+def _construct_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
+    """Plain decimal numbers (all that `_Loader` resolves implicitly) as YAML 1.2 reads them;
+    other forms an editor tagged explicitly (`!!float .inf`) as PyYAML reads them."""
+    if (_INT if node.tag == _INT_TAG else _FLOAT).match(node.value):
+        return _number(node.tag, node.value)
+    if node.tag == _INT_TAG:
+        return SafeConstructor.construct_yaml_int(loader, node)
+    return SafeConstructor.construct_yaml_float(loader, node)
+
+
+_Loader.add_constructor(_INT_TAG, _construct_number)
+_Loader.add_constructor(_FLOAT_TAG, _construct_number)
 
 
 def format_field(path: tuple) -> str:
@@ -177,15 +187,27 @@ def _fold(node, text: str) -> str | None:
     return _join_cjk([line.strip() for line in raw])
 
 
+def _construct(loader: _Loader, node: yaml.Node, path: tuple) -> Any:
+    """The value of a key or scalar; a value its explicit tag cannot read (`!!int abc`,
+    `!!bool maybe`) is the editor's error, not a traceback."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise LoadError(node.start_mark.line + 1, f"无法按 YAML 标记“{tag}”读取这个值；记录中不需要以“!”开头的标记，请删除",
+                        format_field(path)) from None
+
+
 def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
-            if key_node.tag in (_INT_TAG, _FLOAT_TAG) and _too_many_digits(key_node.value):
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT_TAG, _FLOAT_TAG) \
+                    and _too_many_digits(key_node.value):
                 raise LoadError(key_node.start_mark.line + 1, f"数字位数过多（最多 {MAX_DIGITS} 位），请核对",
                                 format_field(path))
-            key = loader.construct_object(key_node)
+            key = _construct(loader, key_node, path)
             if not isinstance(key, str):
                 raise LoadError(key_node.start_mark.line + 1, f"字段名“{key}”应为文字")
             if key in out:
@@ -199,7 +221,7 @@ def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
         return [_to_data(item, loader, path + (i,), lines) for i, item in enumerate(node.value)]
     if node.tag in (_INT_TAG, _FLOAT_TAG) and _too_many_digits(node.value):
         raise LoadError(node.start_mark.line + 1, f"数字位数过多（最多 {MAX_DIGITS} 位），请核对", format_field(path))
-    value = loader.construct_object(node)
+    value = _construct(loader, node, path)
     if isinstance(value, str):
         folded = _fold(node, loader.buffer)
         if folded is not None:
@@ -232,39 +254,42 @@ def _resolved(value: str) -> tuple[str, Any]:
     return _STR, value
 
 
-def _compose_fast(text: str) -> tuple[Any, dict]:
+class _FastComposer:
     """What `_to_data(_Loader(text).get_single_node(), …)` returns for a file that reads
     cleanly, built in one pass over LibYAML's events without PyYAML's node objects (the
     composer and the walk over its nodes were most of `make check`). Anything else raises
     `_Unusual` (or a YAMLError) as soon as it is seen, and the reference reading, which
     words every error, reads the file again: so nothing here has to decide which error an
-    editor sees first."""
-    parser = CParser(text)
-    get = parser.get_event
-    lines: dict = {}
-    resolvers = _RESOLVERS
+    editor sees first. (A class rather than nested functions: closures that call themselves
+    are reference cycles, left for the garbage collector.)"""
 
-    def scalar(event) -> Any:
+    def __init__(self, text: str, parser: CParser):
+        self.text = text
+        self.get = parser.get_event
+        self.lines: dict = {}
+
+    def scalar(self, event) -> Any:
         if event.tag is not None or event.anchor is not None:
             raise _Unusual
         value = event.value
-        if event.implicit[0] and value[:1] in resolvers:
+        if event.implicit[0] and value[:1] in _RESOLVERS:
             tag, value = _resolved(value)
             if tag != _STR:
                 return value
         if event.style == ">" or event.style is None:
-            folded = _fold(event, text)
+            folded = _fold(event, self.text)
             if folded is not None:
                 return folded
         return value
 
-    def collection(event, path: tuple, depth: int) -> dict | list:
+    def collection(self, event, path: tuple, depth: int) -> dict | list:
         """The mapping or sequence `event` opens, at nesting `depth` (the root is 1)."""
         if event.tag is not None or event.anchor is not None:
             raise _Unusual
         depth += 1  # of its children
         if depth > MAX_DEPTH:
             raise _Unusual
+        get, lines = self.get, self.lines
         if type(event) is _MAPPING:
             out: dict = {}
             while True:
@@ -274,47 +299,56 @@ def _compose_fast(text: str) -> tuple[Any, dict]:
                 if type(event) is not _SCALAR or event.tag is not None or event.anchor is not None:
                     raise _Unusual
                 key = event.value
-                if event.implicit[0] and key[:1] in resolvers and _resolved(key)[0] != _STR or key in out:
+                if event.implicit[0] and key[:1] in _RESOLVERS and _resolved(key)[0] != _STR or key in out:
                     raise _Unusual
                 event = get()
                 lines[path + (key,)] = event.start_mark.line + 1
                 kind = type(event)
                 if kind is _SCALAR:
-                    out[key] = scalar(event)
+                    out[key] = self.scalar(event)
                 elif kind is _MAPPING or kind is _SEQUENCE:
-                    out[key] = collection(event, path + (key,), depth)
+                    out[key] = self.collection(event, path + (key,), depth)
                 else:
                     raise _Unusual
-        out = []
+        items: list = []
         while True:
             event = get()
             kind = type(event)
             if kind is _SEQUENCE_END:
-                return out
-            lines[path + (len(out),)] = event.start_mark.line + 1
+                return items
+            lines[path + (len(items),)] = event.start_mark.line + 1
             if kind is _SCALAR:
-                out.append(scalar(event))
+                items.append(self.scalar(event))
             elif kind is _MAPPING or kind is _SEQUENCE:
-                out.append(collection(event, path + (len(out),), depth))
+                items.append(self.collection(event, path + (len(items),), depth))
             else:
                 raise _Unusual
 
-    try:
+    def document(self) -> Any:
+        get = self.get
         get()  # stream start
         if type(get()) is not yaml.DocumentStartEvent:
             raise _Unusual
         event = get()
-        lines[()] = event.start_mark.line + 1
+        self.lines[()] = event.start_mark.line + 1
         kind = type(event)
         if kind is _SCALAR:
-            root = scalar(event)
+            root = self.scalar(event)
         elif kind is _MAPPING or kind is _SEQUENCE:
-            root = collection(event, (), 1)
+            root = self.collection(event, (), 1)
         else:
             raise _Unusual
         if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
             raise _Unusual
-        return root, lines
+        return root
+
+
+def _compose_fast(text: str) -> tuple[Any, dict]:
+    """(data, lines) of a file that reads cleanly (see _FastComposer); raises _Unusual or a YAMLError."""
+    parser = CParser(text)
+    try:
+        composer = _FastComposer(text, parser)
+        return composer.document(), composer.lines
     finally:
         parser.dispose()
 
