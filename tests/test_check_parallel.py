@@ -3,6 +3,8 @@ the same records, the same errors and warnings in the same order, whichever proc
 file, and the same when the second process fails."""
 from __future__ import annotations
 
+import gc
+
 import pytest
 from conftest import ROOT, SOURCES, VALID
 
@@ -144,3 +146,12 @@ def test_source_checks_in_two_processes(second_process):
     assert second_process
     assert parallel.sources_checked and messages(parallel) == messages(serial)
     assert parallel.records == serial.records
+
+
+def test_checking_leaves_no_reference_cycles(library_tree):
+    """validate pauses the cycle collector while it loads: that is only sound while loading
+    and checking (valid and broken files alike) make no reference cycles."""
+    gc.collect()
+    report = report_of(library_tree, parallel=False)
+    assert report.errors and report.warnings
+    assert gc.collect() == 0
