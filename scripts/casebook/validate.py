@@ -360,9 +360,9 @@ def _examine(path: Path, display: str, raw: bytes | None, how: _Checking) -> tup
 # With at least this many files to check, a second process (fork) checks part of them: below it,
 # starting the process and passing its results back costs more than it saves.
 PARALLEL_MIN = 400
-# The share of the files the main process checks itself: it also turns the second process's
-# results back into objects (a Case is validated again from the data, which is cheaper than
-# unpickling one), so it takes a little less than half.
+# The share of the files (the first ones) the main process checks itself while the second
+# checks the rest: both finish together, then the main process turns the second one's results
+# back into objects (a Case is validated again from its data: cheaper than unpickling one).
 _OWN_SHARE = 0.5
 
 
@@ -385,7 +385,7 @@ def _expand(compact: tuple, display: str) -> tuple:
 
 def can_fork() -> bool:
     """A second process can start as a copy of this one: fork exists, and no other thread could
-    hold a lock the copy would inherit held (`make serve` runs threads)."""
+    hold a lock the copy would inherit held (`make serve` runs threads: it checks in one process)."""
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
