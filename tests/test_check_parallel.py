@@ -1,26 +1,26 @@
 """`make check` and the library's loading in two processes (validate.PARALLEL_MIN files or more):
 the same records, the same errors and warnings in the same order, whichever process checked a
-file, and the same when the second process fails."""
+file, and the same when the second process fails. The two-process side runs in a fresh
+interpreter (tests/check_harness.py)."""
 from __future__ import annotations
 
 import gc
+import pickle
+import subprocess
+import sys
 
 import pytest
 from conftest import ROOT, SOURCES, VALID
 
-from scripts.casebook import validate as checking
 from scripts.casebook.library import load_library
 from scripts.casebook.validate import CheckCache, validate
 from scripts.casebook.vocab import load_vocabularies
 from scripts.corpus import write_corpus
 
-ORGANIZATION = "organization: 云南省总工会"
-
-
 def record(name: str, year: str = "2024", **changes: str) -> tuple[str, str]:
     text = VALID.replace("2024-yunnan-test-case", name)
     for old, new in changes.items():
-        text = text.replace(old.replace("_", " "), new)
+        text = text.replace(old, new)
     return f"cases/{year}/{name}.yaml", text
 
 
@@ -69,21 +69,25 @@ def messages(report) -> tuple[list[str], list[str]]:
     return [str(p) for p in report.errors], [str(p) for p in report.warnings]
 
 
-@pytest.fixture
-def second_process(monkeypatch):
-    """How many results came back from the second process (`_expand` runs only for those)."""
-    taken = []
-    expand = checking._expand
-    monkeypatch.setattr(checking, "_expand", lambda *args: taken.append(args[1]) or expand(*args))
-    return taken
+def fresh(tmp_path, root, **request) -> dict:
+    """tests/check_harness.py in a new interpreter: a test session runs server threads, and with
+    other threads running, validate keeps to one process."""
+    asked, answer = tmp_path / "request.pickle", tmp_path / "result.pickle"
+    asked.write_bytes(pickle.dumps({"root": str(root), **request}))
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / "check_harness.py"), str(asked), str(answer)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    out = pickle.loads(answer.read_bytes())
+    assert out["threads"] == 1
+    return out
 
 
-def test_two_processes_report_exactly_what_one_does(library_tree, second_process):
+def test_two_processes_report_exactly_what_one_does(library_tree, tmp_path):
     serial = report_of(library_tree, parallel=False)
-    assert second_process == []
-    parallel = report_of(library_tree, parallel=True)
+    out = fresh(tmp_path, library_tree, options={"parallel": True})
+    parallel, taken = out["report"], out["taken"]
     files = sorted((library_tree / "cases").glob("20*/*.yaml"))
-    assert 0 < len(second_process) < len(files) - 5  # each process checked a part
+    assert 0 < len(taken) < len(files) - 5  # each process checked a part
     assert messages(parallel) == messages(serial)
     assert parallel.records == serial.records  # cases, documents with every line, paths
     errors, warnings = messages(serial)
@@ -97,55 +101,43 @@ def test_two_processes_report_exactly_what_one_does(library_tree, second_process
     assert len(serial.records) == 124
 
 
-def test_a_failed_second_process_changes_nothing(library_tree, second_process, monkeypatch):
-    def fail(result):
-        raise RuntimeError("the second process fails")
-
-    monkeypatch.setattr(checking, "_compact", fail)  # runs only in the second process
-    parallel = report_of(library_tree, parallel=True)
-    assert second_process == []  # nothing came back: this process checked those files itself
+def test_a_failed_second_process_changes_nothing(library_tree, tmp_path):
+    out = fresh(tmp_path, library_tree, options={"parallel": True}, second_process_fails=True)
+    assert out["taken"] == []  # nothing came back: the main process checked those files itself
     serial = report_of(library_tree, parallel=False)
-    assert messages(parallel) == messages(serial) and parallel.records == serial.records
+    assert messages(out["report"]) == messages(serial) and out["report"].records == serial.records
 
 
-def test_a_large_library_is_checked_in_two_processes_unasked(library_tree, second_process, monkeypatch):
-    report_of(library_tree)
-    assert second_process == []  # 137 files: below PARALLEL_MIN
-    monkeypatch.setattr(checking, "PARALLEL_MIN", 100)
-    report_of(library_tree)
-    assert second_process
+def test_a_large_library_is_checked_in_two_processes_unasked(library_tree, tmp_path):
+    assert fresh(tmp_path, library_tree)["taken"] == []  # 137 files: below PARALLEL_MIN
+    assert fresh(tmp_path, library_tree, parallel_min=100)["taken"]
 
 
-def test_load_library_in_two_processes_gives_the_same_library(library_tree, second_process):
+def test_load_library_in_two_processes_gives_the_same_library(library_tree, tmp_path):
     serial, serial_report = load_library(library_tree, parallel=False)
-    parallel, parallel_report = load_library(library_tree, parallel=True)
-    assert second_process
-    assert parallel.cases == serial.cases and len(parallel.cases) == 124
-    assert parallel.catalogs == serial.catalogs
-    assert messages(parallel_report) == messages(serial_report)
+    out = fresh(tmp_path, library_tree, what="library", options={"parallel": True})
+    assert out["taken"]
+    assert out["cases"] == serial.cases and len(serial.cases) == 124
+    assert out["catalogs"] == serial.catalogs
+    assert messages(out["report"]) == messages(serial_report)
 
 
-def test_the_edit_loop_cache_keeps_what_the_second_process_checked(library_tree, second_process, monkeypatch):
-    cache = CheckCache()
-    first = report_of(library_tree, cache=cache, parallel=True)
-    assert second_process
-    examined = []
-    examine = checking._examine
-    monkeypatch.setattr(checking, "_examine", lambda *args: examined.append(args[1]) or examine(*args))
-    again = report_of(library_tree, cache=cache, parallel=True)
-    assert examined == []  # every file, valid or not, is unchanged
-    assert messages(again) == messages(first)
-    assert all(a.case is b.case for a, b in zip(again.records, first.records))  # the same objects
+def test_the_edit_loop_cache_keeps_what_the_second_process_checked(library_tree, tmp_path):
+    out = fresh(tmp_path, library_tree, options={"parallel": True, "cache": CheckCache()}, again_with_cache=True)
+    assert out["taken"]
+    assert out["examined_again"] == []  # every file, valid or not, is unchanged: nothing is checked again
+    assert messages(out["again"]) == messages(out["report"])
+    assert len(out["same_objects_again"]) == 124 and all(out["same_objects_again"])
 
 
 @pytest.mark.skipif(not SOURCES.is_dir(), reason="the source texts are not at hand (make test SOURCES=…)")
-def test_source_checks_in_two_processes(second_process):
+def test_source_checks_in_two_processes(tmp_path):
     vocab = load_vocabularies(ROOT / "cases" / "_vocab", ROOT)
     serial = validate(ROOT / "cases", vocab, ROOT, SOURCES, parallel=False)
-    parallel = validate(ROOT / "cases", vocab, ROOT, SOURCES, parallel=True)
-    assert second_process
-    assert parallel.sources_checked and messages(parallel) == messages(serial)
-    assert parallel.records == serial.records
+    out = fresh(tmp_path, ROOT, options={"sources": SOURCES, "parallel": True})
+    assert out["taken"]
+    assert out["report"].sources_checked and messages(out["report"]) == messages(serial)
+    assert out["report"].records == serial.records
 
 
 def test_checking_leaves_no_reference_cycles(library_tree):
