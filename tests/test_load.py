@@ -190,3 +190,23 @@ def test_a_value_its_tag_cannot_read_is_an_error_not_a_traceback(text):
 
 def test_explicitly_tagged_numbers_keep_their_yaml_meaning():
     assert parse_yaml("a: !!float .inf\nb: !!int 0x10\nc: !!int 089\n", "x").data == {"a": float("inf"), "b": 16, "c": 89}
+
+
+def test_read_file_reads_the_whole_file_and_stops_past_the_limit(tmp_path, monkeypatch):
+    record = tmp_path / "record.yaml"
+    record.write_bytes(VALID.encode("utf-8"))
+    assert load.read_file(record) == VALID.encode("utf-8")
+    (tmp_path / "empty.yaml").write_bytes(b"")
+    assert load.read_file(tmp_path / "empty.yaml") == b""
+    # a file that grows between the size check and the read is read up to one byte past the limit
+    growing = tmp_path / "growing.yaml"
+    growing.write_bytes(b"a: 1\n")
+    real_lstat = load.os.lstat
+
+    def lstat_then_grow(path):
+        info = real_lstat(path)
+        growing.write_bytes(b"a: 1\n" * load.MAX_FILE_BYTES)
+        return info
+
+    monkeypatch.setattr(load.os, "lstat", lstat_then_grow)
+    assert len(load.read_file(growing)) == load.MAX_FILE_BYTES + 1

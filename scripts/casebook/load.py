@@ -457,8 +457,11 @@ def read_file(path: Path) -> bytes:
     if info.st_size > MAX_FILE_BYTES:  # refuse before reading it
         raise LoadError(1, f"文件过大（{info.st_size // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
                            "一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文")
-    with open(path, "rb") as file:  # bounded: a file that grew since is refused by _decode
-        return file.read(MAX_FILE_BYTES + 1)
+    with open(path, "rb", buffering=0) as file:  # one read of the size lstat gave
+        raw = file.read(info.st_size + 1)
+        if len(raw) > info.st_size:  # it grew since: read on, never past the limit (_decode refuses it)
+            raw += file.read(MAX_FILE_BYTES + 1 - len(raw))
+    return raw
 
 
 _ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
