@@ -203,11 +203,13 @@ def build_library(cases: list[Case], vocab: Vocabularies) -> Library:
     return Library(cases, vocab, catalogs)
 
 
-def load_library(root: Path, sources: Path | None = None, cache: CheckCache | None = None) -> tuple[Library, Report]:
+def load_library(root: Path, sources: Path | None = None, cache: CheckCache | None = None,
+                 parallel: bool | None = None) -> tuple[Library, Report]:
     """Validate cases/ under `root` (against the source texts in `sources`, when given) and
-    build the library from the valid records; `cache`: see validate.CheckCache."""
+    build the library from the valid records; `cache`: see validate.CheckCache; `parallel`:
+    records checked in two processes (None: for a large library, see validate.validate)."""
     vocab = load_vocabularies(root / "cases" / "_vocab", root)
-    report = validate(root / "cases", vocab, root, sources, cache)
+    report = validate(root / "cases", vocab, root, sources, cache, parallel)
     library = build_library([r.case for r in report.records], vocab)
     library.root = root
     return library, report

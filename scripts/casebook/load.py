@@ -2,10 +2,19 @@
 
 PyYAML alone would silently keep the last of two duplicate keys, follow aliases and turn
 dates into `datetime.date`; editors need all of that reported, with the line to open.
+
+Two readings give the same result: a file is first read in one pass over LibYAML's events
+(`_FastComposer`, what `make check` spends most of its time in at 10,000 records); a file it
+does not take — any error, or YAML that valid records never use — is read again by the
+reference reading (`_parse_reference`), which words every message. tests/test_load.py holds
+the two to the same data, lines and messages.
 """
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +127,33 @@ for _tag, _rx, _first in (("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false
                           ("tag:yaml.org,2002:float", _FLOAT, "-+0123456789.")):
     _Loader.add_implicit_resolver(_tag, _rx, list(_first))
 
+_STR, _INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_BOOL_TAG, _NULL_TAG = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+
+
+def _number(tag: str, text: str) -> int | float:
+    """A resolved number as YAML 1.2 reads it: decimal even with leading zeros (PyYAML's 1.1
+    constructor would read 010 as octal 8 and fail with a traceback on 089)."""
+    return int(text) if tag == _INT_TAG else float(text)
+
+
+def _too_many_digits(text: str) -> bool:
+    return sum(ch.isdigit() for ch in text.split("e")[0].split("E")[0]) > MAX_DIGITS
+
+
+def _construct_number(loader: _Loader, node: yaml.ScalarNode) -> int | float:
+    """Plain decimal numbers (all that `_Loader` resolves implicitly) as YAML 1.2 reads them;
+    other forms an editor tagged explicitly (`!!float .inf`) as PyYAML reads them."""
+    if (_INT if node.tag == _INT_TAG else _FLOAT).match(node.value):
+        return _number(node.tag, node.value)
+    if node.tag == _INT_TAG:
+        return SafeConstructor.construct_yaml_int(loader, node)
+    return SafeConstructor.construct_yaml_float(loader, node)
+
+
+_Loader.add_constructor(_INT_TAG, _construct_number)
+_Loader.add_constructor(_FLOAT_TAG, _construct_number)
+
 
 def format_field(path: tuple) -> str:
     """("metrics", 6, "quote") → "metrics 第7项 quote": positions count from 1, as editors do."""
@@ -142,17 +178,30 @@ def _join_cjk(lines: list[str]) -> str:
     return out.strip()
 
 
-def _fold(node: yaml.ScalarNode, loader: _Loader) -> str | None:
-    """Re-fold a multi-line folded (>) or plain scalar from its source text.
+def _fold(node, text: str) -> str | None:
+    """Re-fold a multi-line folded (>) scalar from its source text (`node`: a ScalarNode or
+    the ScalarEvent it is made from).
 
     YAML folds every line break into a space, which puts stray spaces inside Chinese
-    sentences; the raw lines between the node's marks tell where the breaks were."""
+    sentences; the raw lines between the node's marks tell where the breaks were. (LibYAML
+    marks a plain scalar with style "", not None: plain multi-line values keep YAML's folding.)"""
     if node.style not in (">", None) or node.start_mark.line == node.end_mark.line:
         return None
-    raw = loader.buffer[node.start_mark.index:node.end_mark.index].split("\n")
+    raw = text[node.start_mark.index:node.end_mark.index].split("\n")
     if node.style == ">":
         raw = raw[1:]  # the ">-" header line
     return _join_cjk([line.strip() for line in raw])
+
+
+def _construct(loader: _Loader, node: yaml.Node, path: tuple) -> Any:
+    """The value of a key or scalar; a value its explicit tag cannot read (`!!int abc`,
+    `!!bool maybe`) is the editor's error, not a traceback."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise LoadError(node.start_mark.line + 1, f"无法按 YAML 标记“{tag}”读取这个值；记录中不需要以“!”开头的标记，请删除",
+                        format_field(path)) from None
 
 
 def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
@@ -160,7 +209,11 @@ def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in (_INT_TAG, _FLOAT_TAG) \
+                    and _too_many_digits(key_node.value):
+                raise LoadError(key_node.start_mark.line + 1, f"数字位数过多（最多 {MAX_DIGITS} 位），请核对",
+                                format_field(path))
+            key = _construct(loader, key_node, path)
             if not isinstance(key, str):
                 raise LoadError(key_node.start_mark.line + 1, f"字段名“{key}”应为文字")
             if key in out:
@@ -172,15 +225,138 @@ def _to_data(node: yaml.Node, loader: _Loader, path: tuple, lines: dict) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_data(item, loader, path + (i,), lines) for i, item in enumerate(node.value)]
-    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and \
-            sum(ch.isdigit() for ch in node.value.split("e")[0].split("E")[0]) > MAX_DIGITS:
+    if node.tag in (_INT_TAG, _FLOAT_TAG) and _too_many_digits(node.value):
         raise LoadError(node.start_mark.line + 1, f"数字位数过多（最多 {MAX_DIGITS} 位），请核对", format_field(path))
-    value = loader.construct_object(node)
+    value = _construct(loader, node, path)
     if isinstance(value, str):
-        folded = _fold(node, loader)
+        folded = _fold(node, loader.buffer)
         if folded is not None:
             return folded
     return value
+
+
+class _Unusual(Exception):
+    """The file needs the reference reading (`_Loader` + `_to_data`): it has an error, or a
+    YAML feature no valid record uses (tags, anchors, keys that are not plain text)."""
+
+
+_SCALAR, _MAPPING, _SEQUENCE = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAPPING_END, _SEQUENCE_END = yaml.MappingEndEvent, yaml.SequenceEndEvent
+_RESOLVERS = _Loader.yaml_implicit_resolvers
+
+
+def _resolved(value: str) -> tuple[str, Any]:
+    """(tag, value) of a plain scalar that may not be text, resolved and constructed as
+    `_Loader` does (its implicit resolvers, in their order, by the first character)."""
+    for tag, regexp in _RESOLVERS.get(value[0] if value else "", ()):
+        if regexp.match(value):
+            if tag == _BOOL_TAG:
+                return tag, value == "true"
+            if tag == _NULL_TAG:
+                return tag, None
+            if _too_many_digits(value):
+                raise _Unusual
+            return tag, _number(tag, value)
+    return _STR, value
+
+
+class _FastComposer:
+    """What `_to_data(_Loader(text).get_single_node(), …)` returns for a file that reads
+    cleanly, built in one pass over LibYAML's events without PyYAML's node objects (the
+    composer and the walk over its nodes were most of `make check`). Anything else raises
+    `_Unusual` (or a YAMLError) as soon as it is seen, and the reference reading, which
+    words every error, reads the file again: so nothing here has to decide which error an
+    editor sees first. (A class rather than nested functions: closures that call themselves
+    are reference cycles, left for the garbage collector.)"""
+
+    def __init__(self, text: str, parser: CParser):
+        self.text = text
+        self.get = parser.get_event
+        self.lines: dict = {}
+
+    def scalar(self, event) -> Any:
+        if event.tag is not None or event.anchor is not None:
+            raise _Unusual
+        value = event.value
+        if event.implicit[0] and value[:1] in _RESOLVERS:
+            tag, value = _resolved(value)
+            if tag != _STR:
+                return value
+        if event.style == ">" or event.style is None:
+            folded = _fold(event, self.text)
+            if folded is not None:
+                return folded
+        return value
+
+    def collection(self, event, path: tuple, depth: int) -> dict | list:
+        """The mapping or sequence `event` opens, at nesting `depth` (the root is 1)."""
+        if event.tag is not None or event.anchor is not None:
+            raise _Unusual
+        depth += 1  # of its children
+        if depth > MAX_DEPTH:
+            raise _Unusual
+        get, lines = self.get, self.lines
+        if type(event) is _MAPPING:
+            out: dict = {}
+            while True:
+                event = get()
+                if type(event) is _MAPPING_END:
+                    return out
+                if type(event) is not _SCALAR or event.tag is not None or event.anchor is not None:
+                    raise _Unusual
+                key = event.value
+                if event.implicit[0] and key[:1] in _RESOLVERS and _resolved(key)[0] != _STR or key in out:
+                    raise _Unusual
+                event = get()
+                lines[path + (key,)] = event.start_mark.line + 1
+                kind = type(event)
+                if kind is _SCALAR:
+                    out[key] = self.scalar(event)
+                elif kind is _MAPPING or kind is _SEQUENCE:
+                    out[key] = self.collection(event, path + (key,), depth)
+                else:
+                    raise _Unusual
+        items: list = []
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is _SEQUENCE_END:
+                return items
+            lines[path + (len(items),)] = event.start_mark.line + 1
+            if kind is _SCALAR:
+                items.append(self.scalar(event))
+            elif kind is _MAPPING or kind is _SEQUENCE:
+                items.append(self.collection(event, path + (len(items),), depth))
+            else:
+                raise _Unusual
+
+    def document(self) -> Any:
+        get = self.get
+        get()  # stream start
+        if type(get()) is not yaml.DocumentStartEvent:
+            raise _Unusual
+        event = get()
+        self.lines[()] = event.start_mark.line + 1
+        kind = type(event)
+        if kind is _SCALAR:
+            root = self.scalar(event)
+        elif kind is _MAPPING or kind is _SEQUENCE:
+            root = self.collection(event, (), 1)
+        else:
+            raise _Unusual
+        if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+            raise _Unusual
+        return root
+
+
+def _compose_fast(text: str) -> tuple[Any, dict]:
+    """(data, lines) of a file that reads cleanly (see _FastComposer); raises _Unusual or a YAMLError."""
+    parser = CParser(text)
+    try:
+        composer = _FastComposer(text, parser)
+        return composer.document(), composer.lines
+    finally:
+        parser.dispose()
 
 
 def _decode(raw: bytes) -> str:
@@ -235,6 +411,18 @@ def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document with line marks; raises LoadError."""
     if not text.strip():
         raise LoadError(1, "文件为空")
+    try:
+        data, lines = _compose_fast(text)
+    except (_Unusual, yaml.YAMLError):
+        pass
+    else:
+        return Document(file, data, lines)
+    return _parse_reference(text, file)
+
+
+def _parse_reference(text: str, file: str) -> Document:
+    """parse_yaml through PyYAML's composer and nodes: the reading `_compose_fast` reproduces,
+    and the one that words every error."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -262,14 +450,27 @@ def shown(path: Path, root: Path) -> str:
 
 def read_file(path: Path) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES; raises LoadError or OSError."""
-    if not path.exists() and not path.is_symlink():
-        raise LoadError(1, "文件不存在")
-    if path.is_symlink() or not path.is_file():
+    try:
+        info = os.lstat(path)  # one call for what exists(), is_symlink(), is_file() and stat() would ask
+    except OSError as err:
+        if err.errno in _ABSENT:  # as Path.exists() reads them
+            raise LoadError(1, "文件不存在") from None
+        raise
+    except ValueError:  # a NUL in the name
+        raise LoadError(1, "文件不存在") from None
+    if not stat.S_ISREG(info.st_mode):
         raise LoadError(1, "应为普通文件（不能是文件夹或符号链接）")
-    if path.stat().st_size > MAX_FILE_BYTES:  # refuse before reading it
-        raise LoadError(1, f"文件过大（{path.stat().st_size // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
+    if info.st_size > MAX_FILE_BYTES:  # refuse before reading it
+        raise LoadError(1, f"文件过大（{info.st_size // 1000} KB，上限 {MAX_FILE_BYTES // 1000} KB），"
                            "一个案例记录通常不到 10 KB，请检查是否粘贴了整篇原文")
-    return path.read_bytes()
+    with open(path, "rb", buffering=0) as file:  # one read of the size lstat gave
+        raw = file.read(info.st_size + 1)
+        if len(raw) > info.st_size:  # it grew since: read on, never past the limit (_decode refuses it)
+            raw += file.read(MAX_FILE_BYTES + 1 - len(raw))
+    return raw
+
+
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 
 
 def load_file(path: Path, display: str | None = None, raw: bytes | None = None) -> tuple[Document | None, Problem | None]:

@@ -7,9 +7,17 @@ is linear in the size of the record and of the library.
 """
 from __future__ import annotations
 
+import bisect
+import contextlib
 import datetime
 import difflib
+import functools
+import gc
+import marshal
+import os
 import re
+import signal
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,12 +158,43 @@ def template_examples(template: Document | None) -> dict[tuple, object]:
             if shape not in _TEMPLATE_CHOICES and value not in (None, "")}
 
 
+_EXAMPLE = object()  # the key under which an example trie holds the example value of its shape
+
+
+@functools.lru_cache(maxsize=4)
+def _example_trie(examples: tuple) -> dict:
+    """{field: {…, _EXAMPLE: value}}: the template's example shapes as a tree, so that a record
+    is walked only along the fields the template gives examples for."""
+    trie: dict = {}
+    for shape, value in examples:
+        node = trie
+        for part in shape:
+            node = node.setdefault(part, {})
+        node[_EXAMPLE] = value
+    return trie
+
+
 def _template_leftovers(doc: Document, examples: dict[tuple, object]) -> list[tuple[tuple, str]]:
-    found = []
-    for path, shape, value in _leaves(doc.data):
-        if shape in examples and examples[shape] == value and not isinstance(value, bool):
-            found.append((path, f"仍是模板中的示例“{value}”，请改写为本案例的内容"))
+    """Every scalar of the record (in file order) whose shape (`_leaves`) and value are one of
+    the template's examples."""
+    found: list = []
+    if examples:
+        _walk_examples(doc.data, _example_trie(tuple(examples.items())), (), found)
     return found
+
+
+def _walk_examples(data, trie: dict, path: tuple, found: list) -> None:
+    # a function of its own: a nested one calling itself would be a reference cycle per record
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in trie:
+                _walk_examples(value, trie[key], path + (key,), found)
+    elif isinstance(data, list):
+        if "*" in trie:
+            for i, value in enumerate(data):
+                _walk_examples(value, trie["*"], path + (i,), found)
+    elif _EXAMPLE in trie and trie[_EXAMPLE] == data and not isinstance(data, bool):
+        found.append((path, f"仍是模板中的示例“{data}”，请改写为本案例的内容"))
 
 
 def check_document(doc: Document, path: Path, vocab: Vocabularies,
@@ -189,20 +228,32 @@ def _possible_duplicates(records: list[Record]) -> list[Problem]:
     for record in records:
         by_org[record.case.organization].append(record)
     for group in by_org.values():
-        holders: dict[str, list[int]] = defaultdict(list)
-        for i, record in enumerate(group):
-            title = record.case.title
-            for pair in {title[j:j + 2] for j in range(len(title) - 1)}:
+        titles = [record.case.title for record in group]
+        pairs = [{title[j:j + 2] for j in range(len(title) - 1)} for title in titles]
+        holders: dict[str, list[int]] = defaultdict(list)  # the records holding a pair, in order
+        for i, held in enumerate(pairs):
+            for pair in held:
                 holders[pair].append(i)
+        chars = [set(title) for title in titles]
         for i, later in enumerate(group):
-            title = later.case.title
-            candidates = set()
-            for pair in {title[j:j + 2] for j in range(len(title) - 1)}:
-                if len(holders[pair]) <= _COMMON_PAIR:
-                    candidates.update(k for k in holders[pair] if k < i)
+            candidates: set[int] = set()
+            for pair in pairs[i]:
+                holding = holders[pair]
+                if len(holding) <= _COMMON_PAIR:
+                    candidates.update(holding[:bisect.bisect_left(holding, i)])
+            title, matcher = titles[i], None
             for k in sorted(candidates):
-                earlier = group[k]
-                if difflib.SequenceMatcher(None, earlier.case.title, title).ratio() >= SIMILAR_TITLE:
+                other = titles[k]
+                # ratio() = 2 × matching characters / total length, and the matching characters
+                # are at most the distinct characters shared plus the repeats of either title
+                shared = len(chars[i] & chars[k]) + min(len(title) - len(chars[i]), len(other) - len(chars[k]))
+                if 2.0 * shared / (len(title) + len(other)) < SIMILAR_TITLE:
+                    continue
+                if matcher is None:
+                    matcher = difflib.SequenceMatcher(None, "", title)  # `title` indexed once
+                matcher.set_seq1(other)
+                if matcher.quick_ratio() >= SIMILAR_TITLE and matcher.ratio() >= SIMILAR_TITLE:
+                    earlier = group[k]
                     found.append(Problem(later.doc.file, later.doc.line_of(("title",)), "title",
                                          f"可能与 {earlier.doc.file}（“{earlier.case.title}”）重复：实施单位相同、"
                                          "标题相近，请确认不是同一案例"))
@@ -215,7 +266,13 @@ _YEAR_FOLDER = re.compile(r"^\d{4}$")
 def scan_cases(cases_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     """Record files, cases/<year>/<id>.yaml, and a problem for everything else under cases/:
     a file that is not published must never pass unnoticed."""
-    records, problems = [], []
+    records, _, problems = _scan(cases_dir, root)
+    return records, problems
+
+
+def _scan(cases_dir: Path, root: Path) -> tuple[list[Path], list[str], list[Problem]]:
+    """`scan_cases`, with each record's path as messages show it (`shown`)."""
+    records, displays, problems = [], [], []
     for entry in sorted(cases_dir.iterdir()):
         if entry.name == "_vocab" and entry.is_dir() and not entry.is_symlink():
             continue
@@ -225,16 +282,22 @@ def scan_cases(cases_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
             problems.append(Problem(shown(entry, root), 1, "", "cases/ 中只能有年份文件夹（如 2024/）、_vocab/ 和 "
                                     "_template.yaml；记录请放到 cases/<年份>/<编号>.yaml，否则不会发布"))
             continue
-        for path in sorted(entry.iterdir()):
-            if path.is_symlink():
-                problems.append(Problem(shown(path, root), 1, "", "记录不能是符号链接，请改为普通文件"))
-            elif path.is_dir():
-                problems.append(Problem(shown(path, root), 1, "", "年份文件夹中只能有记录文件，不能再有文件夹"))
-            elif path.suffix != ".yaml":
-                problems.append(Problem(shown(path, root), 1, "", "记录文件的扩展名应为 .yaml（小写），否则不会发布"))
+        folder = shown(entry, root)
+        # DirEntry knows from the directory listing what each entry is: no stat per file
+        with os.scandir(entry) as listing:
+            files = sorted(listing, key=lambda item: item.name)
+        for item in files:
+            display = f"{folder}/{item.name}"
+            if item.is_symlink():
+                problems.append(Problem(display, 1, "", "记录不能是符号链接，请改为普通文件"))
+            elif item.is_dir():
+                problems.append(Problem(display, 1, "", "年份文件夹中只能有记录文件，不能再有文件夹"))
+            elif not item.name.endswith(".yaml") or item.name == ".yaml":  # Path.suffix of ".yaml" is ""
+                problems.append(Problem(display, 1, "", "记录文件的扩展名应为 .yaml（小写），否则不会发布"))
             else:
-                records.append(path)
-    return records, problems
+                records.append(entry / item.name)
+                displays.append(display)
+    return records, displays, problems
 
 
 def case_files(cases_dir: Path) -> list[Path]:
@@ -266,54 +329,175 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _check_file(path: Path, display: str, raw: bytes | None, vocab: Vocabularies, examples: dict, texts,
-                cache: CheckCache | None):
-    """(doc, problem, case, errors, warnings) of one record file, from the cache when its bytes
-    are those checked last time."""
-    if cache is not None and texts is None and raw is not None:
-        hit = cache.get(display, raw)
-        if hit is not None:
-            return hit
+@dataclass
+class _Checking:
+    """What checking one record file needs besides the file: the same for every file."""
+    vocab: Vocabularies
+    examples: dict
+    texts: SourceLibrary | None
+
+
+def _examine(path: Path, display: str, raw: bytes | None, how: _Checking) -> tuple:
+    """(doc, problem, case, errors, warnings, missing_text) of one record file, `raw` being its
+    bytes when already read: loaded, checked, and checked against its source text when the
+    texts are given (`missing_text`: the source whose text is not at hand)."""
     doc, problem = load_file(path, display, raw)
     if problem:
-        result = (None, problem, None, [], [])
-    else:
-        case, errors, warnings = check_document(doc, path, vocab, examples)
-        result = (doc, None, case, errors, warnings)
-    if cache is not None and texts is None and raw is not None:
-        cache.put(display, raw, result)
-    return result
+        return None, problem, None, [], [], None
+    case, errors, warnings = check_document(doc, path, how.vocab, how.examples)
+    missing = None
+    if case is not None and how.texts is not None:
+        text = how.texts.text(how.vocab.source(case.source.publication).text_file)
+        if text is None:
+            missing = case.source.publication
+        else:
+            errors = errors + how.texts.check(case, text)
+            case = None if errors else case
+    return doc, problem, case, errors, warnings, missing
+
+
+# -- two processes --------------------------------------------------------------------------------
+# With at least this many files to check, a second process (fork) checks part of them: below it,
+# starting the process and passing its results back costs more than it saves.
+PARALLEL_MIN = 400
+# The share of the files (the first ones) the main process checks itself while the second
+# checks the rest: both finish together, then the main process turns the second one's results
+# back into objects (a Case is validated again from its data: cheaper than unpickling one).
+_OWN_SHARE = 0.5
+
+
+def _compact(result: tuple) -> tuple:
+    """`_examine`'s result as plain data `marshal` can carry between processes."""
+    doc, problem, case, errors, warnings, missing = result
+    if problem is not None:
+        return (problem.file, problem.line, problem.field, problem.message), None, None, False, [], [], None
+    return None, doc.data, doc.lines, case is not None, errors, warnings, missing
+
+
+def _expand(compact: tuple, display: str) -> tuple:
+    """The inverse of `_compact`: the Case made again from the data it was validated from."""
+    problem, data, lines, valid, errors, warnings, missing = compact
+    if problem is not None:
+        return None, Problem(*problem), None, [], [], None
+    return (Document(display, data, lines), None, Case.model_validate(data) if valid else None,
+            errors, warnings, missing)
+
+
+def can_fork() -> bool:
+    """A second process can start as a copy of this one: fork exists, and no other thread could
+    hold a lock the copy would inherit held (`make serve` runs threads: it checks in one process)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _examine_all(jobs: list[tuple], how: _Checking, parallel: bool) -> list[tuple]:
+    """`_examine` of every (path, display, raw) job, in their order; with `parallel`, the last
+    part of the jobs in a forked second process. If that process fails in any way, its part
+    is checked here: the results never depend on how they were computed."""
+    if not parallel:
+        return [_examine(*job, how) for job in jobs]
+    split = int(len(jobs) * _OWN_SHARE)
+    theirs = jobs[split:]
+    if how.texts is not None:  # read and index each source text once, before the copy
+        for source in how.vocab.sources:
+            how.texts.text(source.text_file)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second process: check its part, hand it back, exit without cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            blob = marshal.dumps([_compact(_examine(*job, how)) for job in theirs])
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(blob)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        results = [_examine(*job, how) for job in jobs[:split]]
+        with os.fdopen(read_end, "rb") as pipe:
+            blob = pipe.read()
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    _, status = os.waitpid(pid, 0)
+    try:
+        compacts = marshal.loads(blob) if status == 0 else None
+    except (EOFError, ValueError, TypeError):
+        compacts = None
+    if compacts is None or len(compacts) != len(theirs):
+        return results + [_examine(*job, how) for job in theirs]
+    return results + [_expand(compact, display) for compact, (_, display, _) in zip(compacts, theirs)]
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Loading a library makes millions of objects that live on and form no reference cycles
+    (tests/test_check_parallel.py checks that none are left behind): the cycle collector's passes
+    over them are pure cost, a tenth of `make check` at 10,000 records. Paused while loading;
+    then freeze() + unfreeze() moves what was made straight into the oldest generation, where
+    only a full collection looks at it again, instead of leaving it all in the youngest, which
+    the collector would go through at its next run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:  # nobody else keeps objects frozen
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def validate(cases_dir: Path, vocab: Vocabularies, root: Path | None = None,
-             sources: Path | None = None, cache: CheckCache | None = None) -> Report:
+             sources: Path | None = None, cache: CheckCache | None = None,
+             parallel: bool | None = None) -> Report:
     """Check every record; with `sources` (the folder of source texts), also check quotes and
     prose against each record's source. `cache` (make serve) skips files unchanged since the
-    last run with the same vocabularies and template."""
+    last run with the same vocabularies and template. `parallel`: check the files in two
+    processes (None: when there are at least PARALLEL_MIN files to check and `can_fork`); the
+    report is the same either way."""
+    with _collector_paused():
+        return _validate(cases_dir, vocab, root, sources, cache, parallel)
+
+
+def _validate(cases_dir: Path, vocab: Vocabularies, root: Path | None, sources: Path | None,
+              cache: CheckCache | None, parallel: bool | None) -> Report:
     root = root or cases_dir.parent
     report = Report(sources_checked=sources is not None)
-    paths, report.errors = scan_cases(cases_dir, root)
+    paths, displays, report.errors = _scan(cases_dir, root)
     template, _ = load_file(cases_dir / "_template.yaml") if (cases_dir / "_template.yaml").is_file() else (None, None)
     examples = template_examples(template)
-    texts = SourceLibrary(sources) if sources else None
-    if cache is not None and cache.context != (vocab, examples):
+    how = _Checking(vocab, examples, SourceLibrary(sources) if sources else None)
+    cached = cache is not None and how.texts is None
+    if cached and cache.context != (vocab, examples):
         cache.context, cache.files = (vocab, examples), {}
+    results: list = [None] * len(paths)
+    jobs, positions = [], []
+    for i, (path, display) in enumerate(zip(paths, displays)):
+        raw = _read(path) if cached else None  # read once: for the cache and for the loader
+        hit = cache.get(display, raw) if cached and raw is not None else None
+        if hit is not None:
+            results[i] = hit + (None,)
+        else:
+            jobs.append((path, display, raw))
+            positions.append(i)
+    if parallel is None:
+        parallel = len(jobs) >= PARALLEL_MIN and can_fork()
+    for i, job, result in zip(positions, jobs, _examine_all(jobs, how, parallel and can_fork())):
+        results[i] = result
+        if cached and job[2] is not None:
+            cache.put(job[1], job[2], result[:5])
     missing_texts: set[str] = set()
     seen: dict[str, str] = {}
-    for path in paths:
-        display = shown(path, root)
-        raw = _read(path)  # once: for the cache and for the loader
-        doc, problem, case, errors, warnings = _check_file(path, display, raw, vocab, examples, texts, cache)
+    for path, display, (doc, problem, case, errors, warnings, missing) in zip(paths, displays, results):
         if problem:
             report.errors.append(problem)
             continue
-        if case is not None and texts is not None:
-            text = texts.text(vocab.source(case.source.publication).text_file)
-            if text is None:
-                missing_texts.add(case.source.publication)
-            else:
-                errors = errors + texts.check(case, text)
-                case = None if errors else case
+        if missing is not None:
+            missing_texts.add(missing)
         problems = [Problem(display, doc.line_of(loc), format_field(loc), msg) for loc, msg in errors]
         report.errors += sorted(problems, key=lambda p: p.line)
         report.warnings += sorted((Problem(display, doc.line_of(loc), format_field(loc), msg) for loc, msg in warnings),
