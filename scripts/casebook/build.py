@@ -76,10 +76,12 @@ def _index_worker(entries: list[dict], root: Path, staged: Path) -> None:
 
 
 def run_mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """`mkdocs build --strict` of the project at `root`, quiet: its output is returned."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"), *args],
-                          capture_output=True, text=True, cwd=root, env=env)
+    """`mkdocs build --strict` of the project at `root` through `casebook mkdocs` (no
+    end-of-life banner, no jieba loading lines): what it prints is returned, for the message
+    of a failed build."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run([sys.executable, "-m", "scripts.casebook", "mkdocs", "build", "--strict", "-q",
+                           "-f", str(root / "mkdocs.yml"), *args], capture_output=True, text=True, cwd=root, env=env)
 
 
 class BuildError(Exception):
