@@ -134,7 +134,9 @@ def page_document(number: int, entries: list[dict]) -> dict:
 
 
 def build_index(data: dict) -> dict:
-    """The lunr index of a site's search_index.json, serialized as for lunr.js `Index.load`."""
+    """The lunr index of a site's search documents ({"config", "docs"}), serialized as for
+    lunr.js `Index.load`, by lunr.py's own builder: the reference `term_rows_of` is tested
+    against (the build uses `term_rows_of`)."""
     config = data["config"]
     separator = re.compile(config["separator"])
     builder = Builder()
