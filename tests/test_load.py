@@ -119,9 +119,14 @@ EDGE_CASES = {
 }
 
 
-@pytest.mark.parametrize("text", EDGE_CASES.values(), ids=EDGE_CASES.keys())
-def test_edge_cases_read_the_same(text):
-    assert_same_reading(text)
+# Only the cases the fast reading takes: for the others parse_yaml is the reference reading
+# itself (the next test checks which are taken), and test_errors.py covers their messages.
+TAKEN = list(EDGE_CASES)[:list(EDGE_CASES).index("anchor")]
+
+
+@pytest.mark.parametrize("name", TAKEN)
+def test_edge_cases_read_the_same(name):
+    assert_same_reading(EDGE_CASES[name])
 
 
 def test_the_fast_reading_takes_what_records_write_and_leaves_the_rest():

@@ -238,9 +238,7 @@ def test_chunked_volume_numbers_pages_and_bookmarks_consistently(chunked):
     """Every bookmark and contents entry points at the page where its case begins."""
     volume, path, _ = chunked
     reader = PdfReader(str(path))
-    texts = [flat(p.extract_text()) for p in reader.pages]
-    for index, text in enumerate(texts[1:], start=1):  # the cover has no number
-        assert text.endswith(str(index + 1)), index
+    texts = [flat(p.extract_text()) for p in reader.pages]  # page numbers: test_stamped_header_…
     bookmarks = {}
     for item in reader.outline:
         if isinstance(item, list):
@@ -404,7 +402,6 @@ def test_no_pdf_link_of_a_built_site_is_broken(tmp_path):
     small = build_library(source.cases[:3], LIBRARY.vocab)
     volumes = plan_volumes(small)
     work = tmp_path / "work"
-    shutil.rmtree(work / "docs" / "downloads", ignore_errors=True)
     site = build_site(work, small)
     assert pdf_links(site) == []
     downloads = (site / "downloads" / "index.html").read_text(encoding="utf-8")

@@ -45,7 +45,12 @@ def generate_docs(library: Library, root: Path, cache: PageCache | None = None) 
 
 def index_files_of(library: Library, root: Path) -> dict[str, bytes]:
     """The search index files of the project at `root` (search.index_files)."""
-    return index_files(*documents(case_entries(library), root, handwritten_pages(root / "docs")))
+    return index_files_from(case_entries(library), root)
+
+
+def index_files_from(entries: list[dict], root: Path) -> dict[str, bytes]:
+    """The same from the case pages' entries (search.case_entries) and the hand-written pages."""
+    return index_files(*documents(entries, root, handwritten_pages(root / "docs")))
 
 
 def index_site(library: Library, root: Path, search_dir: Path) -> Path:
@@ -72,7 +77,7 @@ def _index_worker(entries: list[dict], root: Path, staged: Path) -> None:
 
     jieba.setLogLevel(logging.WARNING)
     shutil.rmtree(staged, ignore_errors=True)
-    write_index(staged, index_files(*documents(entries, root, handwritten_pages(root / "docs"))))
+    write_index(staged, index_files_from(entries, root))
 
 
 def run_mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess:

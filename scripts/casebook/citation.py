@@ -21,7 +21,6 @@ import functools
 import json
 import os
 import re
-from pathlib import Path
 
 import bibtexparser
 import rispy
@@ -31,7 +30,6 @@ from .model import Case
 from .siteurl import site_url
 from .text import inert
 
-PROJECT = Path(__file__).resolve().parents[2]
 LIBRARY_TITLE = "工会改革创新案例库"
 STYLE = "china-national-standard-gb-t-7714-2015-numeric"
 def case_url(case_id: str) -> str:

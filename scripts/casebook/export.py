@@ -140,9 +140,13 @@ class ExportCache:
 
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str], tuple] = {}
+        self.stamp: tuple = ()  # what every case's files show: the citation date, the site's address
+
+    def begin(self) -> None:
+        self.stamp = (citation.access_date(), citation.site_url())
 
     def get(self, kind: str, case: Case, library: Library, make):
-        key = (tuple(library.history.of(case.id)), citation.access_date(), citation.site_url())
+        key = (tuple(library.history.of(case.id)), self.stamp)
         hit = self.entries.get((kind, case.id))
         if hit is not None and hit[0] is case and hit[1] == key:
             return hit[2]
@@ -152,6 +156,10 @@ class ExportCache:
 
 
 class _NoCache:
+    @staticmethod
+    def begin():
+        pass
+
     @staticmethod
     def get(kind, case, library, make):
         return make()
@@ -281,6 +289,7 @@ def data_files(library: Library, cache: ExportCache | None = None) -> dict[str, 
     """The data files under docs/data/, by their path under docs/ (the pre-build step writes
     them with the pages). `cache`: see ExportCache."""
     cache = cache or _NoCache
+    cache.begin()
     records = [cache.get("record", c, library, lambda c=c: _dump(published_record(c, library))) for c in library.cases]
     files = {
         "data/finder.json": json.dumps(finder_data(library), ensure_ascii=False, separators=(",", ":")),
@@ -301,12 +310,6 @@ def data_files(library: Library, cache: ExportCache | None = None) -> dict[str, 
                                      folder="data")
     files |= figure_files(library, families(library))
     return {path: text.encode("utf-8") for path, text in files.items()}
-
-
-def case_items(library: Library) -> list[dict]:
-    """The CSL-JSON item of every case, in library order."""
-    accessed = citation.access_date()
-    return [citation.case_item(c, library.history.published(c.id), accessed) for c in library.cases]
 
 
 def library_dates(library: Library) -> tuple[str | None, str | None]:

@@ -135,11 +135,6 @@ class RelatedIndex:
             for tag in self.tags[-1]:
                 self.lists["tag", tag].append(i)
 
-    def score(self, i: int, j: int) -> int:
-        (org_a, province_a), (org_b, province_b) = self.where[i], self.where[j]
-        return (2 * (self.themes[i] & self.themes[j]).bit_count() + 3 * len(self.tags[i] & self.tags[j])
-                + 2 * (org_a == org_b) + (province_a == province_b))
-
     def related(self, case: Case, limit: int = 5) -> list[Case]:
         i = self.position[case.id]
         lists, near = self.lists, limit + 1
@@ -157,7 +152,7 @@ class RelatedIndex:
         themes_i, tags_i, (org_i, province_i) = self.themes[i], self.tags[i], self.where[i]
         all_themes, all_tags, where = self.themes, self.tags, self.where
         scored = []
-        for j in candidates:  # score(i, j), inlined: this loop is most of the related lists' cost
+        for j in candidates:  # score(a, b) of the docstring: this loop is most of the related lists' cost
             org_j, province_j = where[j]
             score = (2 * (themes_i & all_themes[j]).bit_count() + 3 * len(tags_i & all_tags[j])
                      + 2 * (org_i == org_j) + (province_i == province_j))

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from .figures import format_metric
 from .library import Library
 from .text import file_name, inert, inside, nest_quotes
-from .volumes import Volume, plan_volumes, read_digests, volume_digests, write_digests
+from .volumes import Volume, current, plan_volumes, read_digests, volume_digests, write_digests
 
 REQUIRED_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 CHUNK_CASES = 40
@@ -139,8 +139,7 @@ def _worker(renderer_args: tuple, tasks, results) -> None:
     for _ in range(TASKS_PER_PROCESS):
         task = tasks.get()
         if task is None:
-            results.put(("retired", "", os.getpid(), peak_rss_mb()))
-            return
+            break
         try:
             renderer.run(task, results.put)
         except BaseException:  # noqa: BLE001 - handed to the parent, which stops the build
@@ -368,7 +367,8 @@ def write_volumes(library: Library, out_dir: Path, template_dir: Path,
     targets = {v.slug: inside(out_dir, file_name(v.filename)) for v in wanted}
     digests = volume_digests(library, wanted)
     recorded = read_digests(out_dir)
-    stale = [v for v in wanted if recorded.get(v.slug) != digests[v.slug] or not targets[v.slug].is_file()]
+    fresh = current(recorded, digests, out_dir)
+    stale = [v for v in wanted if v.slug not in fresh]
     for volume in stale:  # until it is written again, the old file is not current
         recorded.pop(volume.slug, None)
     write_digests(out_dir, recorded)

@@ -71,7 +71,7 @@ class Joiner:
     joined file is held: what qpdf would read from it later (its page content, its fonts) is read
     before, and its fonts are replaced by the shared ones."""
 
-    def __init__(self, front_pages: int, stamp: Stamp | None = None):
+    def __init__(self, front_pages: int, stamp: Stamp):
         self.front_pages, self.stamp = front_pages, stamp
         self.fonts = _Fonts()
         self.pdf: pikepdf.Pdf | None = None
@@ -95,21 +95,18 @@ class Joiner:
         """The front matter put first, the fonts shared, the outline added; written to `target`."""
         pdf = self.pdf
         try:
-            with pikepdf.open(front) as part:
-                if len(part.pages) != self.front_pages:
-                    raise RuntimeError("the front matter does not have the length its page numbers assumed")
+            with pikepdf.open(front) as part:  # its length was checked when it was laid out
                 for index, page in enumerate(part.pages):
                     pdf.pages.insert(index, page)
                 self._graft(part, 0, self.front_pages, first=True)
                 self._finish_pages(0, self.front_pages, 0)
             pdf.Root.StructTreeRoot.ParentTreeNextKey = self.next_key
             shared = self.fonts.share(pdf)
-            lines = self.stamp.lines if self.stamp else ()
-            stamp_fonts = list(dict.fromkeys(line.font for line in lines))
+            stamp_fonts = list(dict.fromkeys(line.font for line in self.stamp.lines))
             missing = [font for font in stamp_fonts if font not in shared]
             if missing:
                 raise ValueError(f"fonts to stamp with are not embedded or not installed: {missing}")
-            for page in pdf.pages[self.stamp.skip:] if self.stamp else []:
+            for page in pdf.pages[self.stamp.skip:]:
                 if "/Resources" not in page.obj:
                     page.obj.Resources = Dictionary()
                 if "/Font" not in page.obj.Resources:
@@ -157,22 +154,12 @@ class Joiner:
             page = self.pdf.pages[index]
             self.fonts.note(page)
             number = numbered_after + index + 1
-            if self.stamp and number > self.stamp.skip:
+            if number > self.stamp.skip:
                 _stamp_page(page, number, self.stamp, self.fonts)
             else:
                 page.contents_coalesce()
                 content = page.obj.Contents
                 content.write(content.read_bytes())
-
-
-def join(parts: list[Path], target: Path, outline: list[OutlineEntry], stamp: Stamp | None = None) -> None:
-    """Write `parts` (the front matter, then the body's parts, tidied by `tidy_part`) as one file."""
-    with pikepdf.open(parts[0]) as front:
-        front_pages = len(front.pages)
-    joiner = Joiner(front_pages, stamp)
-    for path in parts[1:]:
-        joiner.append(path)
-    joiner.finish(parts[0], target, outline)
 
 
 def tidy_part(path: Path) -> None:
@@ -238,7 +225,7 @@ def flatten_spans(pdf: pikepdf.Pdf) -> int:
     Returns the number of spans removed."""
     root = pdf.Root.StructTreeRoot
     nums = root.ParentTree.Nums
-    # the tree, and the elements WeasyPrint lists only in the parent tree (see join)
+    # the tree, and the elements WeasyPrint lists only in the parent tree (see Joiner)
     starts = [root.K[0]] + [_top(element) for i in range(1, len(nums), 2) if isinstance(nums[i], Array)
                             for element in nums[i] if isinstance(element, Dictionary)]
     order, stack, seen = [], starts[::-1], set()

@@ -128,7 +128,6 @@ class PageCache:
         self.context = None
         self.pages: dict[str, tuple[tuple, str]] = {}
         self.rendered = 0  # pages rendered (not reused) in the last run
-        self.reused: set[str] = set()  # pages taken from the cache in the last run
         self.docs: Path | None = None  # the folder the last run wrote into
         self.synced: dict[str, bytes] = {}  # every generated file as the last run left it on disk
         self.export = ExportCache()
@@ -163,7 +162,7 @@ class PageWriter:
         if cache is not None:
             if cache.context != (library.vocab, template_dir):
                 cache.context, cache.pages = (library.vocab, template_dir), {}
-            cache.rendered, cache.reused = 0, set()
+            cache.rendered = 0
             signature = related_signature(library)
             if cache.related[0] != signature:
                 cache.related = (signature, {c.id: [r.id for r in library.related(c)] for c in library.cases})
@@ -204,10 +203,6 @@ class PageWriter:
     def case_link(self, page: str, case: Case) -> Markup:
         return self.link(page, case.title, f"cases/{case.id}.md")
 
-    def catalog_link(self, page: str, facet: str, key: str) -> Markup:
-        catalog = self.library.catalog_of(facet, key)
-        return self.link(page, catalog.label, catalog.path)
-
     # -- pages -------------------------------------------------------------------------------
     def cached(self, page: str, inputs: tuple | None) -> bool:
         """True when the cache holds `page` rendered from `inputs` (then taken from it)."""
@@ -217,7 +212,6 @@ class PageWriter:
         if hit is None or hit[0] != inputs:
             return False
         self.pages[page] = hit[1]
-        self.cache.reused.add(page)
         return True
 
     def write(self, page: str, template: str, inputs: tuple | None = None, **context) -> None:

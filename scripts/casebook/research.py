@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from . import citation
-from .export import CASE_COLUMNS, LICENSE, LIST_SEPARATOR, METRIC_COLUMNS, case_items, library_dates
+from .export import CASE_COLUMNS, LICENSE, LIST_SEPARATOR, METRIC_COLUMNS, library_dates
 from .figure_tables import case_families, families
 from .history import Change
 from .library import Library
@@ -90,7 +90,7 @@ def write_pages(writer) -> None:
                  license=LICENSE, history_note=library.history.note)
     writer.write(CITING_PAGE, "citing.tmpl.md", meta=front_matter(title="引用本库", search=NOT_INDEXED),
                  library_citation=citation.gbt7714([item])[0], updated=updated, formats=citation.FORMATS,
-                 example=citation.gbt7714(case_items(library)[:1]) if library.cases else [], style=citation.STYLE)
+                 example=citation.gbt7714([case_item(library, library.cases[0])]) if library.cases else [], style=citation.STYLE)
     writer.write(FIGURES_INDEX, "figures-index.tmpl.md", meta=front_matter(title="数字比较", search=NOT_INDEXED),
                  families=[f for f in all_families if f.rows])
     for family in all_families:

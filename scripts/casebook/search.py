@@ -155,7 +155,8 @@ def term_rows_of(config: dict, pages: list[tuple[str, list[dict]]]) -> list[list
     """`term_rows(build_index(...))` without lunr.py's builder: the same rows, by term, with
     the same term indexes and the same weights (lunr's BM25 with b = 0 and k1 = 1.2, the field
     and document boosts, rounded to 3 places), kept in flat lists instead of lunr.py's dict per
-    posting — at 10,000 cases lunr.py's builder held most of a gigabyte. tests/test_search.py
+    posting, which grows with the library (a 3,000-case build peaked at 859 MB with lunr.py's builder,
+    567 MB with this and the worker given only the entries). tests/test_search.py
     checks that both give identical rows."""
     fields = list(config["fields"])
     boosts = [config["fields"][f].get("boost", 1) for f in fields]
@@ -399,19 +400,21 @@ def case_entries(library: Library) -> list[dict]:
 def documents(entries: list[dict], root: Path, handwritten: list[str]) -> tuple[dict, list[dict]]:
     """The search configuration and every indexed page's entries, segmented: the
     hand-written pages, then the case pages (`case_entries`)."""
+    global _SEGMENTED
     config, docs = handwritten_documents(root, handwritten)
-    docs += [{**entry, "title": _segmented(entry["title"]), "text": _segmented(entry["text"])} for entry in entries]
+    # `make serve` indexes again after every edit: texts segmented last time are reused, and
+    # only this run's texts are kept for the next
+    previous, _SEGMENTED = _SEGMENTED, {}
+
+    def segmented(text: str) -> str:
+        if text not in _SEGMENTED:
+            _SEGMENTED[text] = previous[text] if text in previous else segment(text)
+        return _SEGMENTED[text]
+    docs += [{**entry, "title": segmented(entry["title"]), "text": segmented(entry["text"])} for entry in entries]
     return config, docs
 
 
-_SEGMENTED: dict[str, str] = {}
-
-
-def _segmented(text: str) -> str:
-    """`segment`, remembered: `make serve` indexes again after every edit."""
-    if text not in _SEGMENTED:
-        _SEGMENTED[text] = segment(text)
-    return _SEGMENTED[text]
+_SEGMENTED: dict[str, str] = {}  # text → segmented, from the last `documents`
 
 
 # -- the index files -------------------------------------------------------------------------

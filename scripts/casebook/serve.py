@@ -102,11 +102,9 @@ class Indexer:
         self.root = root
         self.latest = None
         self.wanted = threading.Event()
-        self.done = threading.Event()  # set when the index of the latest library is written
         threading.Thread(target=self._run, daemon=True).start()
 
     def submit(self, library) -> None:
-        self.done.clear()
         self.latest = library
         self.wanted.set()
 
@@ -126,8 +124,6 @@ class Indexer:
                 continue  # a newer library is waiting
             mkdocs_idle.wait(BUILD_WAIT)
             sync_index(self.root / "docs" / "search", files)
-            if not self.wanted.is_set():
-                self.done.set()
 
 
 def regenerate(root: Path, if_broken: str = KEEP, caches: Caches | None = None):

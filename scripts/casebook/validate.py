@@ -484,9 +484,8 @@ def _validate(cases_dir: Path, vocab: Vocabularies, root: Path | None, sources: 
         else:
             jobs.append((path, display, raw))
             positions.append(i)
-    if parallel is None:
-        parallel = len(jobs) >= PARALLEL_MIN and can_fork()
-    for i, job, result in zip(positions, jobs, _examine_all(jobs, how, parallel and can_fork())):
+    parallel = (len(jobs) >= PARALLEL_MIN if parallel is None else parallel) and can_fork()
+    for i, job, result in zip(positions, jobs, _examine_all(jobs, how, parallel)):
         results[i] = result
         if cached and job[2] is not None:
             cache.put(job[1], job[2], result[:5])

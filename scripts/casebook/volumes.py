@@ -123,14 +123,19 @@ def write_digests(folder: Path, digests: dict[str, str]) -> None:
     (folder / DIGESTS).write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def current_volumes(library: Library, folder: Path, volumes: list[Volume] | None = None) -> set[str]:
+def current(recorded: dict[str, str], digests: dict[str, str], folder: Path) -> set[str]:
+    """Slugs among `digests` whose PDF is in `folder` and was made from what they hold now
+    (`recorded`: the digests written with the files)."""
+    return {slug for slug, digest in digests.items()
+            if recorded.get(slug) == digest and (folder / f"{slug}.pdf").is_file()}
+
+
+def current_volumes(library: Library, folder: Path) -> set[str]:
     """Slugs of the volumes whose PDF in `folder` is there and made from what they hold now."""
     recorded = read_digests(folder)
     if not recorded:  # nothing built yet: no need to hash the library
         return set()
-    volumes = plan_volumes(library) if volumes is None else volumes
-    return {slug for slug, digest in volume_digests(library, volumes).items()
-            if recorded.get(slug) == digest and (folder / f"{slug}.pdf").is_file()}
+    return current(recorded, volume_digests(library, plan_volumes(library)), folder)
 
 
 def built_volumes(library: Library, docs_dir: Path) -> set[str]:
