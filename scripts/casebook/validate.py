@@ -11,7 +11,6 @@ import bisect
 import contextlib
 import datetime
 import difflib
-import functools
 import gc
 import marshal
 import os
@@ -150,23 +149,19 @@ def _leaves(data, path: tuple = ()):
         yield path, tuple("*" if isinstance(p, int) else p for p in path), data
 
 
-def template_examples(template: Document | None) -> dict[tuple, object]:
-    """The example values of cases/_template.yaml that must not reach the library unchanged."""
-    if template is None or not isinstance(template.data, dict):
-        return {}
-    return {shape: value for _, shape, value in _leaves(template.data)
-            if shape not in _TEMPLATE_CHOICES and value not in (None, "")}
+_EXAMPLE = object()  # the key under which the example tree holds the example value of its shape
 
 
-_EXAMPLE = object()  # the key under which an example trie holds the example value of its shape
-
-
-@functools.lru_cache(maxsize=4)
-def _example_trie(examples: tuple) -> dict:
-    """{field: {…, _EXAMPLE: value}}: the template's example shapes as a tree, so that a record
-    is walked only along the fields the template gives examples for."""
+def template_examples(template: Document | None) -> dict:
+    """The example values of cases/_template.yaml that must not reach the library unchanged,
+    as a tree {field: {…, _EXAMPLE: value}} ("*" for any list position), built once per run,
+    so that a record is walked only along the fields the template gives examples for."""
     trie: dict = {}
-    for shape, value in examples:
+    if template is None or not isinstance(template.data, dict):
+        return trie
+    for _, shape, value in _leaves(template.data):
+        if shape in _TEMPLATE_CHOICES or value in (None, ""):
+            continue
         node = trie
         for part in shape:
             node = node.setdefault(part, {})
@@ -174,12 +169,12 @@ def _example_trie(examples: tuple) -> dict:
     return trie
 
 
-def _template_leftovers(doc: Document, examples: dict[tuple, object]) -> list[tuple[tuple, str]]:
+def _template_leftovers(doc: Document, examples: dict) -> list[tuple[tuple, str]]:
     """Every scalar of the record (in file order) whose shape (`_leaves`) and value are one of
-    the template's examples."""
+    the template's examples (`template_examples`)."""
     found: list = []
     if examples:
-        _walk_examples(doc.data, _example_trie(tuple(examples.items())), (), found)
+        _walk_examples(doc.data, examples, (), found)
     return found
 
 
@@ -198,7 +193,7 @@ def _walk_examples(data, trie: dict, path: tuple, found: list) -> None:
 
 
 def check_document(doc: Document, path: Path, vocab: Vocabularies,
-                   examples: dict[tuple, object] | None = None) -> tuple[Case | None, list, list]:
+                   examples: dict | None = None) -> tuple[Case | None, list, list]:
     """Errors and warnings of one loaded file, as (field path, message) pairs."""
     if not isinstance(doc.data, dict):
         return None, [((), "文件应为“字段: 值”形式的结构，请参照 cases/_template.yaml")], []
